@@ -1,0 +1,94 @@
+import { awscdk, javascript, typescript } from 'projen';
+
+// aws-cdk-lib 2.263.0 is the floor, not a convenience pin:
+// - the constructs acknowledge inherent cdk-nag findings through `Validations.of(x).acknowledge()`
+//   (core API read by cdk-nag 3, absent before 2.257);
+// - the custom resources aws-cdk-lib deploys for us (default security group lock-down, the S3
+//   prefix-list lookup) take their Lambda runtime from aws-cdk-lib; at 2.263 that is nodejs24.x,
+//   while the runtimes older releases pick are deprecated by Lambda and can stop being creatable;
+// - it is the newest release whose Maven and Go artifacts exist for the Java and Go bindings.
+const CDK_VERSION = '2.263.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  author: 'cdk-sagemaker-egress maintainers',
+  authorAddress: 'maintainers@users.noreply.github.com',
+  name: 'cdk-sagemaker-egress',
+  description:
+    'AWS CDK constructs that run Amazon SageMaker with no, or tightly allowlisted, internet egress: ' +
+    'restricted VPCs, private notebooks, PyPI allowlists and S3 endpoint strategies that do not break under tight NACLs.',
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'sagemaker', 'vpc', 'egress', 'pypi', 'security'],
+  license: 'Apache-2.0',
+  repositoryUrl: 'https://github.com/cdk-sagemaker-egress/cdk-sagemaker-egress.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  // One dev tsconfig at the top of the repo for .projenrc.ts, tests, examples and eslint.
+  projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsNode({ tsconfig: 'tsconfig.dev.json' }) },
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  tsconfigDevFile: 'tsconfig.dev.json',
+
+  // CI is `.ci/run` (see README); no hosted workflows are generated.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  publishToPypi: {
+    distName: 'cdk-sagemaker-egress',
+    module: 'cdk_sagemaker_egress',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksagemakeregress',
+    mavenGroupId: 'io.github.cdk-sagemaker-egress',
+    mavenArtifactId: 'cdk-sagemaker-egress',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkSagemakerEgress',
+    packageId: 'CdkSagemakerEgress',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-sagemaker-egress/cdk-sagemaker-egress-go',
+  },
+
+  // CIDR parsing is delegated to ipaddr.js (no dependencies, MIT) rather than hand-rolled.
+  bundledDeps: ['ipaddr.js@^2.2.0'],
+  devDeps: ['cdk-nag@3.0.2', 'ts-node'],
+
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  },
+  eslintOptions: {
+    tsconfigPath: './tsconfig.dev.json',
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts', '.projenrc.ts'],
+  },
+  gitignore: ['cdk.out/', 'cdk.out.*/', '.venv/', '__pycache__/', '*.pyc', '.jsii.tabl.json', 'rosetta/*.tabl.json'],
+});
+
+// The registry lacks the non-Linux bindings of unrs-resolver 1.13, which makes `npm ci` reject the lockfile.
+project.package.addPackageResolutions('unrs-resolver@1.12.2');
+
+// projen gives projenrc/ its own tsconfig; the runner and eslint use tsconfig.dev.json instead.
+project.tryRemoveFile('projenrc/tsconfig.json');
+project.tsconfigDev.addInclude('examples/**/*.ts');
+project.tsconfigDev.addInclude('scripts/**/*.ts');
+
+// README and docstring examples must compile, so Construct Hub shows correct Python.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile README and API examples with jsii-rosetta (strict)',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.spawn(rosetta);
+
+// The main job: synthesize the reference configurations into cdk.out/ and summarise each stack.
+project.addTask('examples', {
+  description: 'Synthesize the reference configurations (examples/typescript) into cdk.out/ and print a summary per stack',
+  exec: 'ts-node --project tsconfig.dev.json examples/typescript/app.ts',
+});
+
+project.synth();
