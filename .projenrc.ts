@@ -26,8 +26,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsNode({ tsconfig: 'tsconfig.dev.json' }) },
   cdkVersion: CDK_VERSION,
   constructsVersion: '10.5.1',
-  jsiiVersion: '~5.9.0',
-  typescriptVersion: '~5.9.0',
+  jsiiVersion: '~6.0.0',
   tsconfigDevFile: 'tsconfig.dev.json',
 
   // CI is `.ci/run` (see README); no hosted workflows are generated.
