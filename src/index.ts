@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './endpoint-set';
+export * from './restricted-egress-vpc';
+export * from './no-internet-notebook';

@@ -1,0 +1,49 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { acknowledgeNagFindings, NagAcknowledgement } from './acknowledge';
+
+/**
+ * Findings on the Lambda-backed custom-resource provider (aws-cdk-lib's AwsCustomResource) that these
+ * constructs use for deploy-time lookups. Its code, role and runtime belong to aws-cdk-lib; it runs
+ * only during CloudFormation deployments.
+ */
+function providerAcknowledgements(purpose: string): Record<string, NagAcknowledgement[]> {
+  return {
+    'AWS::IAM::Policy': [
+      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: `aws-cdk-lib's AwsCustomResource attaches the permissions of ${purpose} as an inline policy of its provider role; the policy holds one read-only action.` },
+      { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: `aws-cdk-lib's AwsCustomResource attaches the permissions of ${purpose} as an inline policy of its provider role; the policy holds one read-only action.` },
+      { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: `aws-cdk-lib's AwsCustomResource attaches the permissions of ${purpose} as an inline policy of its provider role; the policy holds one read-only action.` },
+    ],
+    'AWS::IAM::Role': [
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: `aws-cdk-lib's provider for ${purpose} writes its own logs with the AWS-managed basic execution policy; it carries no data permissions.` },
+    ],
+    'AWS::Lambda::Function': [
+      { id: 'AwsSolutions-L1', reason: `aws-cdk-lib selects the runtime of its provider for ${purpose}; it tracks the latest Node.js runtime of the aws-cdk-lib release in use.` },
+      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: `The provider for ${purpose} runs only during CloudFormation deployments; reserving concurrency for it would only take capacity from the account.` },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: `The provider for ${purpose} is invoked synchronously by CloudFormation, which reports and rolls back a failed invocation; a dead-letter queue would never receive it.` },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: `The provider for ${purpose} calls the public EC2 API at deploy time; putting it in the restricted VPC would need an EC2 interface endpoint that workloads do not otherwise need.` },
+      { id: 'HIPAA.Security-LambdaConcurrency', reason: `The provider for ${purpose} runs only during CloudFormation deployments; reserving concurrency for it would only take capacity from the account.` },
+      { id: 'HIPAA.Security-LambdaDLQ', reason: `The provider for ${purpose} is invoked synchronously by CloudFormation, which reports and rolls back a failed invocation; a dead-letter queue would never receive it.` },
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: `The provider for ${purpose} calls the public EC2 API at deploy time; putting it in the restricted VPC would need an EC2 interface endpoint that workloads do not otherwise need.` },
+      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: `The provider for ${purpose} calls the public EC2 API at deploy time; putting it in the restricted VPC would need an EC2 interface endpoint that workloads do not otherwise need.` },
+    ],
+  };
+}
+
+function cfnResourcesBelow(root: IConstruct): CfnResource[] {
+  return root.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c));
+}
+
+/**
+ * Acknowledges the provider's inherent findings on the provider's own resources only. Safe to call more
+ * than once: acknowledgements are keyed by rule id.
+ */
+export function acknowledgeCustomResourceProvider(stack: Stack, providerId: string, purpose: string, extra: IConstruct[] = []): void {
+  const provider = stack.node.tryFindChild(providerId);
+  const byType = providerAcknowledgements(purpose);
+  const resources = [...(provider ? cfnResourcesBelow(provider) : []), ...extra.flatMap(cfnResourcesBelow)];
+  for (const resource of resources) {
+    const acks = byType[resource.cfnResourceType];
+    if (acks) acknowledgeNagFindings(resource, acks);
+  }
+}

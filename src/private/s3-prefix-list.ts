@@ -1,0 +1,62 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { acknowledgeCustomResourceProvider } from './provider-acknowledgements';
+import { acknowledgeNagFindings, cfnResourceOf } from './acknowledge';
+
+const SINGLETON_ID = 'CdkSagemakerEgressS3PrefixList';
+
+/**
+ * The id of the region's AWS-managed S3 prefix list (`com.amazonaws.<region>.s3`), looked up at deploy
+ * time so that the template stays region-agnostic and the id is never pasted by hand. One lookup per
+ * stack, shared by every construct that needs it.
+ */
+export class S3PrefixListLookup extends Construct {
+  /** The stack's lookup, created on first use. */
+  public static of(scope: Construct): S3PrefixListLookup {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(SINGLETON_ID);
+    return existing instanceof S3PrefixListLookup ? existing : new S3PrefixListLookup(stack, SINGLETON_ID);
+  }
+
+  /** The prefix list id (a deploy-time token). */
+  public readonly prefixListId: string;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // The prefix list is named after the gateway endpoint service, which carries the partition's prefix.
+    const prefixListName = ec2.GatewayVpcEndpointAwsService.S3.name;
+    const call: cr.AwsSdkCall = {
+      service: 'EC2',
+      action: 'describeManagedPrefixLists',
+      parameters: { Filters: [{ Name: 'prefix-list-name', Values: [prefixListName] }] },
+      physicalResourceId: cr.PhysicalResourceId.fromResponse('PrefixLists.0.PrefixListId'),
+      outputPaths: ['PrefixLists.0.PrefixListId'],
+    };
+    const lookup = new cr.AwsCustomResource(this, 'Lookup', {
+      onCreate: call,
+      onUpdate: call,
+      // ec2:Describe* actions support no resource-level permissions, so the statement needs "*".
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['ec2:DescribeManagedPrefixLists'], resources: ['*'] }),
+      ]),
+      // Deploy without reaching npm: use the SDK bundled in the Lambda runtime.
+      installLatestAwsSdk: false,
+    });
+    this.prefixListId = lookup.getResponseField('PrefixLists.0.PrefixListId');
+
+    const policy = lookup.node.tryFindChild('CustomResourcePolicy');
+    const cfnPolicy = policy && cfnResourceOf(policy);
+    if (cfnPolicy) {
+      acknowledgeNagFindings(cfnPolicy, [{
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ec2:DescribeManagedPrefixLists supports no resource-level permissions (AWS service authorization reference); the policy grants that single read-only action.',
+      }]);
+    }
+    // The provider is a stack-wide singleton named after AwsCustomResource's fixed UUID.
+    const providerId = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
+    acknowledgeCustomResourceProvider(Stack.of(this), providerId, 'the deploy-time S3 prefix-list lookup', policy ? [policy] : []);
+  }
+}

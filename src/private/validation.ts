@@ -1,0 +1,68 @@
+import { Token } from 'aws-cdk-lib';
+import * as ipaddr from 'ipaddr.js';
+
+/**
+ * Synth-time validations. Each is a small named function that skips unresolved tokens and throws
+ * an error of the form "`prop` must <requirement>, got: <value> — <fix>".
+ */
+
+/** Throws the library's standard validation error. */
+export function invalid(prop: string, requirement: string, value: unknown, fix: string): never {
+  throw new Error(`${prop} must ${requirement}, got: ${JSON.stringify(value)} — ${fix}`);
+}
+
+/** Inclusive integer range; tokens are accepted as they are. */
+export function validateIntegerInRange(prop: string, value: number | undefined, min: number, max: number, fix?: string): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid(prop, `be an integer from ${min} to ${max}`, value, fix ?? `use a value from ${min} to ${max}`);
+  }
+}
+
+export interface Ipv4CidrLimits {
+  /** Smallest allowed prefix length (largest block). */
+  readonly minPrefix: number;
+  /** Largest allowed prefix length (smallest block). */
+  readonly maxPrefix: number;
+}
+
+/**
+ * A well-formed IPv4 CIDR whose address is the network address of its block. aws-cdk-lib itself
+ * silently shifts an unaligned block ("10.0.0.1/16" allocates 10.1.0.0/16), so this must be caught here.
+ */
+export function validateIpv4Cidr(prop: string, cidr: string | undefined, limits: Ipv4CidrLimits): void {
+  if (cidr === undefined || Token.isUnresolved(cidr)) return;
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr);
+  if (!match || !ipaddr.IPv4.isValidFourPartDecimal(match[1]) || Number(match[2]) > 32) {
+    invalid(prop, 'be an IPv4 CIDR block such as "10.0.0.0/16"', cidr, 'write it as a.b.c.d/n');
+  }
+  const address = match[1];
+  const prefix = Number(match[2]);
+  if (prefix < limits.minPrefix || prefix > limits.maxPrefix) {
+    invalid(prop, `have a prefix length from /${limits.minPrefix} to /${limits.maxPrefix}`, cidr,
+      `choose a block between /${limits.minPrefix} and /${limits.maxPrefix}`);
+  }
+  const network = ipaddr.IPv4.networkAddressFromCIDR(cidr).toString();
+  if (network !== address) {
+    invalid(prop, 'be aligned to its prefix length (the address must be the network address)', cidr,
+      `did you mean "${network}/${prefix}"?`);
+  }
+}
+
+/** A SageMaker ML instance type: `ml.<family>.<size>`. */
+export function validateMlInstanceType(prop: string, instanceType: string): void {
+  if (Token.isUnresolved(instanceType)) return;
+  if (!/^ml\.[a-z0-9-]+\.[a-z0-9-]+$/.test(instanceType)) {
+    const suggestion = /^[a-z0-9-]+\.[a-z0-9-]+$/.test(instanceType) ? `did you mean "ml.${instanceType}"?` : 'use an ML instance type such as "ml.t3.medium"';
+    invalid(prop, 'be a SageMaker ML instance type of the form ml.<family>.<size>', instanceType, suggestion);
+  }
+}
+
+/** A name SageMaker accepts: alphanumerics and hyphens, starting and ending alphanumeric. */
+export function validateSageMakerName(prop: string, name: string | undefined, maxLength: number): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  if (name.length > maxLength || !/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(name)) {
+    invalid(prop, `be 1 to ${maxLength} letters, digits and hyphens, starting and ending with a letter or digit`, name,
+      'rename it, e.g. "ml-notebook-1"');
+  }
+}

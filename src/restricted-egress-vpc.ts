@@ -1,0 +1,421 @@
+import { Annotations, Aws, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EndpointSet } from './endpoint-set';
+import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
+import { S3PrefixListLookup } from './private/s3-prefix-list';
+import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
+
+const BRAND = Symbol.for('cdk-sagemaker-egress.RestrictedEgressVpc');
+
+/** Name of the subnet group that holds workloads (notebooks, Studio apps, interface endpoints). */
+const WORKLOAD_SUBNET_GROUP = 'Workload';
+/** Name of the public subnet group that holds only the NAT gateways, in NAT mode. */
+const EGRESS_SUBNET_GROUP = 'Egress';
+
+/** Options of `InternetEgress.natGateway()`. */
+export interface NatGatewayEgressOptions {
+  /**
+   * Number of NAT gateways, at most one per Availability Zone. One is the cheap default; one per AZ
+   * keeps workloads of the other AZs online when an AZ fails.
+   *
+   * @default 1
+   */
+  readonly natGateways?: number;
+}
+
+/**
+ * How workloads of a `RestrictedEgressVpc` may reach the internet.
+ */
+export abstract class InternetEgress {
+  /**
+   * Workload subnets are private with a default route to NAT gateways in public subnets that hold
+   * nothing else. What workloads may actually reach is then decided by their security groups.
+   */
+  public static natGateway(options: NatGatewayEgressOptions = {}): InternetEgress {
+    const natGateways = options.natGateways ?? 1;
+    if (!Token.isUnresolved(natGateways) && (!Number.isInteger(natGateways) || natGateways < 1)) {
+      invalid('internetEgress.natGateways', 'be an integer of at least 1 with InternetEgress.natGateway()', natGateways,
+        'use InternetEgress.none() for a VPC without NAT gateways');
+    }
+    return new NatGatewayEgress(natGateways);
+  }
+
+  /**
+   * No internet gateway and no NAT gateway: workload subnets are isolated and reach AWS only through
+   * VPC endpoints.
+   */
+  public static none(): InternetEgress {
+    return new NoInternetEgress();
+  }
+
+  /** Number of NAT gateways this choice creates (0 for `none()`). */
+  public abstract readonly natGateways: number;
+
+  /** Whether an internet gateway and NAT gateways are created. */
+  public abstract readonly viaNatGateway: boolean;
+
+  protected constructor() {}
+}
+
+class NatGatewayEgress extends InternetEgress {
+  public readonly viaNatGateway = true;
+  constructor(public readonly natGateways: number) {
+    super();
+  }
+}
+
+class NoInternetEgress extends InternetEgress {
+  public readonly viaNatGateway = false;
+  public readonly natGateways = 0;
+  constructor() {
+    super();
+  }
+}
+
+/**
+ * Properties of a `RestrictedEgressVpc`.
+ */
+export interface RestrictedEgressVpcProps {
+  /**
+   * The VPC's IPv4 address range. A CIDR block must be aligned (`10.0.0.0/16`, not `10.0.0.1/16`) and
+   * from /16 to /28.
+   *
+   * @default ec2.IpAddresses.cidr('10.0.0.0/16')
+   */
+  readonly ipAddresses?: ec2.IIpAddresses;
+
+  /**
+   * Maximum number of Availability Zones to use.
+   *
+   * @default 2
+   */
+  readonly maxAzs?: number;
+
+  /**
+   * How workloads reach the internet, if at all.
+   *
+   * @default InternetEgress.natGateway() - one NAT gateway
+   */
+  readonly internetEgress?: InternetEgress;
+
+  /**
+   * Prefix length of each workload subnet (one per AZ).
+   *
+   * @default 20
+   */
+  readonly workloadSubnetMask?: number;
+
+  /**
+   * Prefix length of each public subnet that holds a NAT gateway (NAT mode only). A NAT gateway needs
+   * one address; /28 is the smallest subnet AWS allows.
+   *
+   * @default 28
+   */
+  readonly egressSubnetMask?: number;
+
+  /**
+   * Interface endpoint sets to create in the workload subnets, with private DNS. More endpoints can be
+   * added with `addInterfaceEndpoint()` and `addEndpointSet()`.
+   *
+   * @default [EndpointSet.NOTEBOOK]
+   */
+  readonly endpointSets?: EndpointSet[];
+
+  /**
+   * Number of Availability Zones that carry an interface endpoint's network interfaces. Each endpoint
+   * costs per AZ-hour, so this is the main cost knob; with private DNS, workloads in other AZs still
+   * reach the endpoints (cross-AZ). Set it to `maxAzs` to survive the loss of an AZ.
+   *
+   * @default 1
+   */
+  readonly endpointAzs?: number;
+
+  /**
+   * Retention of the VPC flow log. Must be at least one year.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly flowLogRetention?: logs.RetentionDays;
+
+  /**
+   * Customer-managed key that encrypts the flow-log group. A key you bring must allow the CloudWatch
+   * Logs service principal of the region to use it.
+   *
+   * @default - a new key with automatic rotation
+   */
+  readonly flowLogKey?: kms.IKey;
+}
+
+/**
+ * A VPC for workloads that must not reach the internet freely.
+ *
+ * - Workload subnets are private (default route to a NAT gateway) or isolated (no internet route at all).
+ * - The default security group is stripped of all rules; no subnet assigns public IPs.
+ * - Every flow (`ALL`) is logged to a log group encrypted with a customer-managed key and kept a year.
+ * - S3 is reached through a gateway endpoint on the workload route tables.
+ * - AWS APIs are reached through interface endpoints with private DNS, behind one security group that
+ *   accepts HTTPS only from the workloads registered with `allowWorkload()`, not from the whole VPC.
+ */
+export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
+  /** Whether `x` is a `RestrictedEgressVpc` (also across copies of this library). */
+  public static isRestrictedEgressVpc(x: unknown): x is RestrictedEgressVpc {
+    return typeof x === 'object' && x !== null && BRAND in x;
+  }
+
+  /**
+   * The `RestrictedEgressVpc` that created `vpc`, if any. Lets constructs that accept any `ec2.IVpc`
+   * reuse its endpoint security group and S3 prefix list.
+   */
+  public static fromVpc(vpc: ec2.IVpc): RestrictedEgressVpc | undefined {
+    const owner = vpc.node.scope;
+    return RestrictedEgressVpc.isRestrictedEgressVpc(owner) && owner.vpc === vpc ? owner : undefined;
+  }
+
+  /** The VPC. */
+  public readonly vpc: ec2.IVpc;
+  /** The subnets workloads and interface endpoints are placed in. */
+  public readonly workloadSubnets: ec2.SubnetSelection;
+  /** The security group of the interface endpoints: HTTPS from registered workloads only. */
+  public readonly endpointSecurityGroup: ec2.ISecurityGroup;
+  /** Network access to the interface endpoints (default port 443). */
+  public readonly connections: ec2.Connections;
+  /** The chosen internet egress. */
+  public readonly internetEgress: InternetEgress;
+  /** The S3 gateway endpoint. */
+  public readonly s3GatewayEndpoint: ec2.IGatewayVpcEndpoint;
+  /** The encrypted log group receiving the VPC flow log. */
+  public readonly flowLogGroup: logs.ILogGroup;
+  /** The key encrypting the flow-log group. */
+  public readonly flowLogKey: kms.IKey;
+
+  private readonly endpointSubnets: ec2.SubnetSelection;
+  private readonly endpoints = new Map<string, ec2.InterfaceVpcEndpoint>();
+
+  constructor(scope: Construct, id: string, props: RestrictedEgressVpcProps = {}) {
+    super(scope, id);
+    Object.defineProperty(this, BRAND, { value: true });
+
+    const maxAzs = props.maxAzs ?? 2;
+    const internetEgress = props.internetEgress ?? InternetEgress.natGateway();
+    const ipAddresses = props.ipAddresses ?? ec2.IpAddresses.cidr('10.0.0.0/16');
+    const workloadSubnetMask = props.workloadSubnetMask ?? 20;
+    const egressSubnetMask = props.egressSubnetMask ?? 28;
+    const endpointAzs = props.endpointAzs ?? 1;
+    const flowLogRetention = props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR;
+
+    validateIntegerInRange('maxAzs', maxAzs, 1, 32, 'use at least one Availability Zone');
+    const vpcCidr = ipAddresses.allocateVpcCidr().cidrBlock;
+    validateIpv4Cidr('ipAddresses', vpcCidr, { minPrefix: 16, maxPrefix: 28 });
+    const vpcPrefix = vpcCidr && !Token.isUnresolved(vpcCidr) ? Number(vpcCidr.split('/')[1]) : 16;
+    validateIntegerInRange('workloadSubnetMask', workloadSubnetMask, vpcPrefix, 28,
+      `a subnet must fit in the VPC (/${vpcPrefix}) and be no smaller than /28`);
+    if (internetEgress.viaNatGateway) {
+      validateIntegerInRange('egressSubnetMask', egressSubnetMask, vpcPrefix, 28,
+        `a subnet must fit in the VPC (/${vpcPrefix}) and be no smaller than /28`);
+      validateIntegerInRange('internetEgress.natGateways', internetEgress.natGateways, 1, maxAzs,
+        `there is at most one NAT gateway per Availability Zone (maxAzs is ${maxAzs})`);
+    }
+    validateIntegerInRange('endpointAzs', endpointAzs, 1, maxAzs,
+      `endpoints can be placed in at most the ${maxAzs} Availability Zone(s) of the VPC`);
+    if (!Token.isUnresolved(flowLogRetention) && flowLogRetention !== logs.RetentionDays.INFINITE && flowLogRetention < 365) {
+      invalid('flowLogRetention', 'keep flow logs for at least 365 days', flowLogRetention, 'use logs.RetentionDays.ONE_YEAR or longer');
+    }
+
+    const subnetConfiguration: ec2.SubnetConfiguration[] = [{
+      name: WORKLOAD_SUBNET_GROUP,
+      subnetType: internetEgress.viaNatGateway ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+      cidrMask: workloadSubnetMask,
+    }];
+    if (internetEgress.viaNatGateway) {
+      subnetConfiguration.push({
+        name: EGRESS_SUBNET_GROUP,
+        subnetType: ec2.SubnetType.PUBLIC,
+        cidrMask: egressSubnetMask,
+        // The NAT gateway brings its own Elastic IP; nothing else in these subnets gets a public address.
+        mapPublicIpOnLaunch: false,
+      });
+    }
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses,
+      maxAzs,
+      natGateways: internetEgress.natGateways,
+      natGatewaySubnets: internetEgress.viaNatGateway ? { subnetGroupName: EGRESS_SUBNET_GROUP } : undefined,
+      createInternetGateway: internetEgress.viaNatGateway,
+      subnetConfiguration,
+      restrictDefaultSecurityGroup: true,
+      enableDnsHostnames: true, // required by interface endpoints with private DNS
+      enableDnsSupport: true,
+    });
+    this.vpc = vpc;
+    this.internetEgress = internetEgress;
+    this.workloadSubnets = { subnetGroupName: WORKLOAD_SUBNET_GROUP };
+
+    for (const subnet of [...vpc.publicSubnets, ...vpc.privateSubnets, ...vpc.isolatedSubnets]) {
+      // Explicit, so the template states it whatever aws-cdk-lib's defaults become.
+      (subnet.node.defaultChild as ec2.CfnSubnet).mapPublicIpOnLaunch = false;
+    }
+
+    // Flow log of every flow, to a log group encrypted with a customer-managed key.
+    const logGroupName = `/cdk-sagemaker-egress/flow-logs/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
+    this.flowLogKey = props.flowLogKey ?? this.createFlowLogKey(logGroupName);
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+      logGroupName,
+      encryptionKey: this.flowLogKey,
+      retention: flowLogRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new ec2.FlowLog(this, 'FlowLog', {
+      resourceType: ec2.FlowLogResourceType.fromVpc(vpc),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, this.createFlowLogRole(this.flowLogGroup)),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+
+    this.s3GatewayEndpoint = vpc.addGatewayEndpoint('S3GatewayEndpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [this.workloadSubnets],
+    });
+
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc,
+      description: 'Interface VPC endpoints: HTTPS from registered workloads only',
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup = endpointSecurityGroup;
+    this.connections = new ec2.Connections({ securityGroups: [endpointSecurityGroup], defaultPort: ec2.Port.tcp(443) });
+
+    const workloadSubnets = vpc.selectSubnets(this.workloadSubnets).subnets;
+    this.endpointSubnets = { subnets: workloadSubnets.slice(0, endpointAzs) };
+
+    for (const set of props.endpointSets ?? [EndpointSet.NOTEBOOK]) {
+      this.addEndpointSet(set);
+    }
+
+    this.acknowledgeInherentFindings(vpc);
+  }
+
+  /** Interface endpoints created so far, by service name. */
+  public get interfaceEndpoints(): ec2.InterfaceVpcEndpoint[] {
+    return [...this.endpoints.values()];
+  }
+
+  /**
+   * The id of the region's S3 prefix list, which the gateway endpoint routes to. Looked up at deploy
+   * time; use it in security-group egress rules.
+   */
+  public get s3PrefixListId(): string {
+    return S3PrefixListLookup.of(this).prefixListId;
+  }
+
+  /**
+   * Adds the interface endpoints of a set; endpoints already present are reused.
+   */
+  public addEndpointSet(set: EndpointSet): void {
+    for (const service of set.services) {
+      this.addInterfaceEndpoint(service);
+    }
+  }
+
+  /**
+   * Adds an interface endpoint for `service` in the workload subnets, with private DNS, behind the
+   * endpoint security group. Idempotent: returns the existing endpoint when there is one.
+   */
+  public addInterfaceEndpoint(service: ec2.InterfaceVpcEndpointAwsService): ec2.InterfaceVpcEndpoint {
+    const existing = this.endpoints.get(service.name);
+    if (existing) return existing;
+    const endpoint = new ec2.InterfaceVpcEndpoint(this, `${endpointIdOf(service.shortName)}Endpoint`, {
+      vpc: this.vpc,
+      service,
+      subnets: this.endpointSubnets,
+      securityGroups: [this.endpointSecurityGroup],
+      privateDnsEnabled: true,
+      // Do not open the endpoint to the whole VPC CIDR: workloads are registered one by one.
+      open: false,
+    });
+    this.endpoints.set(service.name, endpoint);
+    return endpoint;
+  }
+
+  /**
+   * Registers a workload: it may reach the interface endpoints on 443 (and they accept it), and S3 on
+   * 443 through the gateway endpoint (the region's S3 prefix list). Nothing else is opened.
+   */
+  public allowWorkload(workload: ec2.IConnectable): void {
+    this.connections.allowDefaultPortFrom(workload, 'HTTPS from a registered workload');
+    workload.connections.allowTo(ec2.Peer.prefixList(this.s3PrefixListId), ec2.Port.tcp(443),
+      'HTTPS to S3 through the gateway endpoint');
+  }
+
+  /**
+   * The flow-log delivery role, with its permissions in a managed policy (NIST/HIPAA/PCI reject inline
+   * policies) and a trust policy limited to this account's flow logs (confused-deputy protection).
+   */
+  private createFlowLogRole(logGroup: logs.ILogGroup): iam.IRole {
+    const role = new iam.Role(this, 'FlowLogRole', {
+      description: 'Delivers the VPC flow log to its log group',
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc-flow-log/*` },
+        },
+      }),
+    });
+    new iam.ManagedPolicy(this, 'FlowLogPolicy', {
+      description: 'Writes the VPC flow log to its log group',
+      roles: [role],
+      statements: [new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [logGroup.logGroupArn],
+      })],
+    });
+    // aws-cdk-lib would add the same grants to an inline default policy; the managed policy has them.
+    return role.withoutPolicyUpdates();
+  }
+
+  private createFlowLogKey(logGroupName: string): kms.IKey {
+    const key = new kms.Key(this, 'FlowLogKey', {
+      description: 'Encrypts the VPC flow-log group',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs uses the key on behalf of this log group only (encryption-context condition).
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnEquals: {
+          'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${logGroupName}`,
+        },
+      },
+    }));
+    return key;
+  }
+
+  private acknowledgeInherentFindings(vpc: ec2.Vpc): void {
+    if (this.internetEgress.viaNatGateway) {
+      for (const subnet of vpc.publicSubnets) {
+        const route = subnet.node.tryFindChild('DefaultRoute');
+        const cfnRoute = route && cfnResourceOf(route);
+        if (cfnRoute) {
+          const reason = 'NAT mode: this public subnet holds only a NAT gateway (or is reserved for one), which needs a default route to the internet gateway; workload subnets route to the NAT and their security groups decide what they reach.';
+          acknowledgeNagFindings(cfnRoute, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({
+            id: `${pack}-VPCNoUnrestrictedRouteToIGW`, reason,
+          })));
+        }
+      }
+    } else if (this.vpc.publicSubnets.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:unexpectedPublicSubnets', 'InternetEgress.none() should create no public subnet');
+    }
+  }
+}
+
+/** 'sagemaker.api' -> 'SagemakerApi' */
+function endpointIdOf(shortName: string): string {
+  return shortName.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+}
+
