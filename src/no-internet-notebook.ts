@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './private/acknowledge';
+import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { S3PrefixListLookup } from './private/s3-prefix-list';
 import { invalid, validateIntegerInRange, validateMlInstanceType, validateSageMakerName } from './private/validation';
@@ -268,11 +269,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
   }
 
   private createSecurityGroup(vpc: ec2.IVpc): ec2.ISecurityGroup {
-    return new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      description: 'SageMaker notebook: HTTPS to AWS endpoints only',
-      allowAllOutbound: false,
-    });
+    return closedSecurityGroup(this, 'SecurityGroup', vpc, 'SageMaker notebook: HTTPS to AWS endpoints only');
   }
 
   private createExecutionRole(): { role: iam.Role; policy: iam.ManagedPolicy } {

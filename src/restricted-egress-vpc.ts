@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EndpointSet } from './endpoint-set';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
+import { closedSecurityGroup } from './private/closed-security-group';
 import { S3PrefixListLookup } from './private/s3-prefix-list';
 import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
 
@@ -280,11 +281,9 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
       subnets: [this.workloadSubnets],
     });
 
-    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
-      vpc,
-      description: 'Interface VPC endpoints: HTTPS from registered workloads only',
-      allowAllOutbound: false,
-    });
+    // Endpoints answer requests; they never open connections, so the group has no egress at all.
+    const endpointSecurityGroup = closedSecurityGroup(this, 'EndpointSecurityGroup', vpc,
+      'Interface VPC endpoints: HTTPS from registered workloads only');
     this.endpointSecurityGroup = endpointSecurityGroup;
     this.connections = new ec2.Connections({ securityGroups: [endpointSecurityGroup], defaultPort: ec2.Port.tcp(443) });
 
