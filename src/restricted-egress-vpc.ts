@@ -82,12 +82,14 @@ class NoInternetEgress extends InternetEgress {
  */
 export interface RestrictedEgressVpcProps {
   /**
-   * The VPC's IPv4 address range. A CIDR block must be aligned (`10.0.0.0/16`, not `10.0.0.1/16`) and
-   * from /16 to /28.
+   * The VPC's IPv4 CIDR block, aligned (`10.0.0.0/16`, not `10.0.0.1/16`) and from /16 to /28.
    *
-   * @default ec2.IpAddresses.cidr('10.0.0.0/16')
+   * A plain string rather than `ec2.IIpAddresses`: aws-cdk-lib silently turns an unaligned block into
+   * another network (`10.0.0.1/16` becomes `10.1.0.0/16`), so the block is validated before it is used.
+   *
+   * @default '10.0.0.0/16'
    */
-  readonly ipAddresses?: ec2.IIpAddresses;
+  readonly ipAddresses?: string;
 
   /**
    * Maximum number of Availability Zones to use.
@@ -202,16 +204,15 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
 
     const maxAzs = props.maxAzs ?? 2;
     const internetEgress = props.internetEgress ?? InternetEgress.natGateway();
-    const ipAddresses = props.ipAddresses ?? ec2.IpAddresses.cidr('10.0.0.0/16');
+    const vpcCidr = props.ipAddresses ?? '10.0.0.0/16';
     const workloadSubnetMask = props.workloadSubnetMask ?? 20;
     const egressSubnetMask = props.egressSubnetMask ?? 28;
     const endpointAzs = props.endpointAzs ?? 1;
     const flowLogRetention = props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR;
 
     validateIntegerInRange('maxAzs', maxAzs, 1, 32, 'use at least one Availability Zone');
-    const vpcCidr = ipAddresses.allocateVpcCidr().cidrBlock;
     validateIpv4Cidr('ipAddresses', vpcCidr, { minPrefix: 16, maxPrefix: 28 });
-    const vpcPrefix = vpcCidr && !Token.isUnresolved(vpcCidr) ? Number(vpcCidr.split('/')[1]) : 16;
+    const vpcPrefix = Token.isUnresolved(vpcCidr) ? 16 : Number(vpcCidr.split('/')[1]);
     validateIntegerInRange('workloadSubnetMask', workloadSubnetMask, vpcPrefix, 28,
       `a subnet must fit in the VPC (/${vpcPrefix}) and be no smaller than /28`);
     if (internetEgress.viaNatGateway) {
@@ -242,7 +243,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     }
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses,
+      ipAddresses: ec2.IpAddresses.cidr(vpcCidr),
       maxAzs,
       natGateways: internetEgress.natGateways,
       natGatewaySubnets: internetEgress.viaNatGateway ? { subnetGroupName: EGRESS_SUBNET_GROUP } : undefined,

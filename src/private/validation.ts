@@ -14,6 +14,9 @@ export function invalid(prop: string, requirement: string, value: unknown, fix: 
 /** Inclusive integer range; tokens are accepted as they are. */
 export function validateIntegerInRange(prop: string, value: number | undefined, min: number, max: number, fix?: string): void {
   if (value === undefined || Token.isUnresolved(value)) return;
+  // A bound that is itself a token (e.g. maxAzs) cannot be checked at synth time.
+  if (Token.isUnresolved(min)) min = -Infinity;
+  if (Token.isUnresolved(max)) max = Infinity;
   if (!Number.isInteger(value) || value < min || value > max) {
     invalid(prop, `be an integer from ${min} to ${max}`, value, fix ?? `use a value from ${min} to ${max}`);
   }
