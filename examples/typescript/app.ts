@@ -1,0 +1,16 @@
+/**
+ * The main job: synthesize the reference configurations into cdk.out/ and print a short summary of
+ * each stack. Run it with `npm run examples`.
+ */
+import { App } from 'aws-cdk-lib';
+import { addReferenceConfigurations } from '../../test/scenarios/reference-configurations';
+import { summarize } from './summary';
+
+const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
+addReferenceConfigurations(app);
+const assembly = app.synth();
+
+for (const stack of assembly.stacks) {
+  console.log(summarize(stack.stackName, stack.template));
+}
+console.log(`Templates written to ${assembly.directory}`);

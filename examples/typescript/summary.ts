@@ -1,0 +1,37 @@
+/** One short, human-readable summary of a synthesized template. */
+
+interface CfnTemplate {
+  readonly Resources?: Record<string, { Type: string; Properties?: Record<string, any> }>;
+}
+
+/** 'com.amazonaws.' + region + '.sagemaker.api' (region-agnostic Fn::Join) -> 'sagemaker.api' */
+function serviceName(name: unknown): string {
+  if (typeof name === 'string') return name.replace(/^com\.amazonaws\.[a-z0-9-]+\./, '');
+  const join = (name as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'];
+  if (join) return String(join[1][join[1].length - 1]).replace(/^\./, '');
+  return JSON.stringify(name);
+}
+
+export function summarize(stackName: string, template: CfnTemplate): string {
+  const resources = Object.values(template.Resources ?? {});
+  const ofType = (type: string) => resources.filter((r) => r.Type === type);
+  const endpoints = ofType('AWS::EC2::VPCEndpoint');
+  const interfaces = endpoints.filter((e) => e.Properties?.VpcEndpointType === 'Interface');
+  const gateways = endpoints.filter((e) => e.Properties?.VpcEndpointType === 'Gateway');
+  const lines = [
+    `${stackName}`,
+    `  resources:           ${resources.length}`,
+    `  internet gateways:   ${ofType('AWS::EC2::InternetGateway').length}`,
+    `  NAT gateways:        ${ofType('AWS::EC2::NatGateway').length}`,
+    `  gateway endpoints:   ${gateways.map((e) => serviceName(e.Properties?.ServiceName)).join(', ') || 'none'}`,
+    `  interface endpoints: ${interfaces.length} (${interfaces.map((e) => `${serviceName(e.Properties?.ServiceName)} x${(e.Properties?.SubnetIds ?? []).length} AZ`).sort().join(', ')})`,
+  ];
+  for (const notebook of ofType('AWS::SageMaker::NotebookInstance')) {
+    const p = notebook.Properties ?? {};
+    lines.push(`  notebook:            ${p.InstanceType}, ${p.VolumeSizeInGB} GB, ${p.PlatformIdentifier}, ` +
+      `direct internet ${p.DirectInternetAccess}, root ${p.RootAccess}, ` +
+      `IMDSv${p.InstanceMetadataServiceConfiguration?.MinimumInstanceMetadataServiceVersion ?? '1'}, ` +
+      `volume key ${p.KmsKeyId ? 'customer-managed' : 'AWS-owned'}`);
+  }
+  return lines.join('\n');
+}
