@@ -63,10 +63,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   eslintOptions: {
     tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
     dirs: ['src'],
     devdirs: ['test', 'examples', 'scripts', '.projenrc.ts'],
   },
-  gitignore: ['cdk.out/', 'cdk.out.*/', '.venv/', '__pycache__/', '*.pyc', '.jsii.tabl.json', 'rosetta/*.tabl.json'],
+  gitignore: ['cdk.out/', 'cdk.out.*/', '.ci-output/', '.venv/', '__pycache__/', '*.pyc', '.jsii.tabl.json', 'rosetta/*.tabl.json'],
 });
 
 // The registry lacks the non-Linux bindings of unrs-resolver 1.13, which makes `npm ci` reject the lockfile.
@@ -74,6 +75,7 @@ project.package.addPackageResolutions('unrs-resolver@1.12.2');
 
 // projen gives projenrc/ its own tsconfig; the runner and eslint use tsconfig.dev.json instead.
 project.tryRemoveFile('projenrc/tsconfig.json');
+project.tsconfigDev.addInclude('.projenrc.ts');
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('scripts/**/*.ts');
 

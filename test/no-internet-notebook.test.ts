@@ -70,7 +70,8 @@ describe('NoInternetNotebook defaults', () => {
     expect(egress.map((r) => Object.keys(r.Properties).find((k) => k.startsWith('Destination'))).sort())
       .toEqual(['DestinationPrefixListId', 'DestinationSecurityGroupId']);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: 443, ToPort: 443,
+      FromPort: 443,
+      ToPort: 443,
       GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NetworkEndpointSecurityGroup'), 'GroupId'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotebookSecurityGroup'), 'GroupId'] },
     });
@@ -92,12 +93,20 @@ describe('NoInternetNotebook options', () => {
   test('instance type, volume, platform, root access, name', () => {
     const { stack, network } = networkStack(InternetEgress.natGateway());
     new NoInternetNotebook(stack, 'Notebook', {
-      vpc: network.vpc, instanceType: 'ml.m5.xlarge', volumeSizeInGb: 100, platformIdentifier: 'notebook-al2-v3',
-      rootAccess: true, notebookInstanceName: 'team-a-notebook',
+      vpc: network.vpc,
+      instanceType: 'ml.m5.xlarge',
+      volumeSizeInGb: 100,
+      platformIdentifier: 'notebook-al2-v3',
+      rootAccess: true,
+      notebookInstanceName: 'team-a-notebook',
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::NotebookInstance', {
-      InstanceType: 'ml.m5.xlarge', VolumeSizeInGB: 100, PlatformIdentifier: 'notebook-al2-v3', RootAccess: 'Enabled',
-      NotebookInstanceName: 'team-a-notebook', DirectInternetAccess: 'Disabled',
+      InstanceType: 'ml.m5.xlarge',
+      VolumeSizeInGB: 100,
+      PlatformIdentifier: 'notebook-al2-v3',
+      RootAccess: 'Enabled',
+      NotebookInstanceName: 'team-a-notebook',
+      DirectInternetAccess: 'Disabled',
     });
   });
 

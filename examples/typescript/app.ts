@@ -3,8 +3,8 @@
  * each stack. Run it with `npm run examples`.
  */
 import { App } from 'aws-cdk-lib';
-import { addReferenceConfigurations } from '../../test/scenarios/reference-configurations';
 import { summarize } from './summary';
+import { addReferenceConfigurations } from '../../test/scenarios/reference-configurations';
 
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
 addReferenceConfigurations(app);

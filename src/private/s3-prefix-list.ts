@@ -3,8 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeCustomResourceProvider } from './provider-acknowledgements';
 import { acknowledgeNagFindings, cfnResourceOf } from './acknowledge';
+import { acknowledgeCustomResourceProvider } from './provider-acknowledgements';
 
 const SINGLETON_ID = 'CdkSagemakerEgressS3PrefixList';
 

@@ -9,7 +9,8 @@ function setup() {
   const stack = new Stack(new App(), 'Test');
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'I', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   const group = closedSecurityGroup(stack, 'Group', vpc, 'closed');
-  const egressOf = () => Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(group.node.defaultChild as ec2.CfnSecurityGroup)].Properties.SecurityGroupEgress;
+  const logicalId = stack.getLogicalId(group.node.defaultChild as ec2.CfnSecurityGroup);
+  const egressOf = () => Template.fromStack(stack).toJSON().Resources[logicalId].Properties.SecurityGroupEgress;
   return { stack, vpc, group, egressOf };
 }
 
