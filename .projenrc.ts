@@ -72,6 +72,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // The registry lacks the non-Linux bindings of unrs-resolver 1.13, which makes `npm ci` reject the lockfile.
 project.package.addPackageResolutions('unrs-resolver@1.12.2');
+// The Go bindings resolve aws-cdk-lib's dependencies as Go modules at the versions installed here; the Go
+// proxy reachable from CI has these and not the newer ones npm would otherwise pick within aws-cdk-lib's ranges.
+project.addDevDeps('@aws-cdk/cloud-assembly-schema@54.11.0', '@aws-cdk/asset-node-proxy-agent-v6@2.1.2');
 
 // projen gives projenrc/ its own tsconfig; the runner and eslint use tsconfig.dev.json instead.
 project.tryRemoveFile('projenrc/tsconfig.json');
