@@ -9,7 +9,7 @@ import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { S3PrefixListLookup } from './private/s3-prefix-list';
-import { invalid, validateIntegerInRange, validateMlInstanceType, validateSageMakerName } from './private/validation';
+import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
 import { RestrictedEgressVpc } from './restricted-egress-vpc';
 
 /** SageMaker's limits on a notebook instance's ML storage volume, in GB. */
@@ -17,6 +17,8 @@ const MIN_VOLUME_GB = 5;
 const MAX_VOLUME_GB = 16384;
 /** SageMaker's limit on each lifecycle script (OnCreate / OnStart content), in characters after base64. */
 const MAX_LIFECYCLE_SCRIPT_CHARS = 16384;
+/** SageMaker accepts at most this many security groups on a notebook instance. */
+const MAX_SECURITY_GROUPS = 5;
 /** Notebook instances write jupyter and lifecycle-configuration logs under this group. */
 const NOTEBOOK_LOG_GROUP = '/aws/sagemaker/NotebookInstances';
 
@@ -53,14 +55,15 @@ export interface NoInternetNotebookProps {
   readonly volumeSizeInGb?: number;
 
   /**
-   * Platform identifier (operating system and JupyterLab version).
+   * Platform identifier (operating system and JupyterLab version). The Amazon Linux 1 and 2 platforms
+   * are rejected: SageMaker no longer creates instances on them.
    *
    * @default 'notebook-al2023-v1'
    */
   readonly platformIdentifier?: string;
 
   /**
-   * Whether notebook users get root access.
+   * Whether notebook users get root access. Lifecycle scripts run as root either way.
    *
    * @default false
    */
@@ -81,7 +84,8 @@ export interface NoInternetNotebookProps {
   readonly volumeKey?: kms.IKey;
 
   /**
-   * Security groups of the notebook. Groups you bring are used as they are; nothing is added to them.
+   * Security groups of the notebook (at most 5). Groups you bring are used as they are; nothing is
+   * added to them.
    *
    * @default - a new group with no egress except HTTPS to the VPC's interface endpoints and to S3
    */
@@ -145,7 +149,13 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
 
     const instanceType = props.instanceType ?? 'ml.t3.medium';
     const volumeSizeInGb = props.volumeSizeInGb ?? MIN_VOLUME_GB;
+    const platformIdentifier = props.platformIdentifier ?? 'notebook-al2023-v1';
     validateMlInstanceType('instanceType', instanceType);
+    validateNotebookPlatform('platformIdentifier', platformIdentifier, instanceType);
+    if (props.securityGroups && props.securityGroups.length > MAX_SECURITY_GROUPS) {
+      invalid('securityGroups', `hold at most ${MAX_SECURITY_GROUPS} security groups (SageMaker's limit)`, props.securityGroups.length,
+        'merge rules into fewer groups');
+    }
     validateIntegerInRange('volumeSizeInGb', volumeSizeInGb, MIN_VOLUME_GB, MAX_VOLUME_GB,
       `SageMaker accepts ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB} GB`);
     validateSageMakerName('notebookInstanceName', props.notebookInstanceName, 63);
@@ -198,7 +208,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       rootAccess: props.rootAccess ? 'Enabled' : 'Disabled',
       kmsKeyId: this.volumeKey.keyId,
       volumeSizeInGb,
-      platformIdentifier: props.platformIdentifier ?? 'notebook-al2023-v1',
+      platformIdentifier,
       instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '2' },
       notebookInstanceName: props.notebookInstanceName,
       lifecycleConfigName: Lazy.string({ produce: () => this.lifecycleConfig?.attrNotebookInstanceLifecycleConfigName }),

@@ -96,14 +96,14 @@ describe('NoInternetNotebook options', () => {
       vpc: network.vpc,
       instanceType: 'ml.m5.xlarge',
       volumeSizeInGb: 100,
-      platformIdentifier: 'notebook-al2-v3',
+      platformIdentifier: 'notebook-al2023-v2',
       rootAccess: true,
       notebookInstanceName: 'team-a-notebook',
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::NotebookInstance', {
       InstanceType: 'ml.m5.xlarge',
       VolumeSizeInGB: 100,
-      PlatformIdentifier: 'notebook-al2-v3',
+      PlatformIdentifier: 'notebook-al2023-v2',
       RootAccess: 'Enabled',
       NotebookInstanceName: 'team-a-notebook',
       DirectInternetAccess: 'Disabled',
@@ -206,6 +206,22 @@ describe('NoInternetNotebook validation', () => {
 
   test.each(['-leading', 'trailing-', 'has_underscore', 'x'.repeat(64)])('rejects notebookInstanceName %s', (notebookInstanceName) => {
     expect(make({ notebookInstanceName })).toThrow(/notebookInstanceName must be 1 to 63 letters, digits and hyphens/);
+  });
+
+  test.each(['notebook-al2-v3', 'notebook-al2-v2', 'notebook-al1-v1'])('rejects the retired platform %s', (platformIdentifier) => {
+    expect(make({ platformIdentifier })).toThrow(new RegExp(`platformIdentifier must be a platform SageMaker still creates notebook instances on, got: "${platformIdentifier}".*notebook-al2023-v1`));
+  });
+
+  test('rejects a malformed platform and an instance family AL2023 does not run on', () => {
+    expect(make({ platformIdentifier: 'al2023' })).toThrow(/platformIdentifier must be a notebook platform identifier/);
+    expect(make({ instanceType: 'ml.p3.2xlarge' })).toThrow(/instanceType must be supported by the notebook-al2023-v1 platform, got: "ml\.p3\.2xlarge"/);
+    expect(make({ instanceType: 'ml.p4d.24xlarge' })).not.toThrow();
+  });
+
+  test('rejects more than five security groups', () => {
+    const { stack, network } = networkStack();
+    const securityGroups = [1, 2, 3, 4, 5, 6].map((i) => ec2.SecurityGroup.fromSecurityGroupId(stack, `Sg${i}`, `sg-0000000${i}`));
+    expect(() => new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, securityGroups })).toThrow(/securityGroups must hold at most 5 security groups.*got: 6/);
   });
 
   test('accepts the limits and unresolved tokens', () => {

@@ -69,3 +69,30 @@ export function validateSageMakerName(prop: string, name: string | undefined, ma
       'rename it, e.g. "ml-notebook-1"');
   }
 }
+
+/**
+ * Notebook platforms that can no longer be created: AL1 reached end of life on 2024-03-31, and AL2
+ * notebook instances can no longer be created or restarted from 2026-07-01
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/nbi-al2.html).
+ */
+const RETIRED_NOTEBOOK_PLATFORMS = ['notebook-al1-v1', 'notebook-al2-v1', 'notebook-al2-v2', 'notebook-al2-v3'];
+
+/** Instance families the AL2023 notebook platform does not support (https://docs.aws.amazon.com/sagemaker/latest/dg/nbi-al2023.html). */
+const AL2023_UNSUPPORTED_FAMILIES = ['p2', 'p3', 'p3dn', 'inf1', 'g3'];
+
+/** A notebook platform identifier that SageMaker still creates, compatible with the instance type. */
+export function validateNotebookPlatform(prop: string, platformIdentifier: string, instanceType: string): void {
+  if (Token.isUnresolved(platformIdentifier)) return;
+  if (RETIRED_NOTEBOOK_PLATFORMS.includes(platformIdentifier)) {
+    invalid(prop, 'be a platform SageMaker still creates notebook instances on', platformIdentifier,
+      'Amazon Linux 1 and 2 notebook platforms are retired; use "notebook-al2023-v1"');
+  }
+  if (!/^notebook-[a-z0-9]+-v[0-9]+$/.test(platformIdentifier)) {
+    invalid(prop, 'be a notebook platform identifier such as "notebook-al2023-v1"', platformIdentifier, 'use "notebook-al2023-v1"');
+  }
+  const family = /^ml\.([a-z0-9-]+)\./.exec(Token.isUnresolved(instanceType) ? '' : instanceType)?.[1];
+  if (platformIdentifier.startsWith('notebook-al2023-') && family && AL2023_UNSUPPORTED_FAMILIES.includes(family)) {
+    invalid('instanceType', `be supported by the ${platformIdentifier} platform`, instanceType,
+      `AL2023 notebooks do not run on ml.${AL2023_UNSUPPORTED_FAMILIES.join('.*, ml.')}.*; choose a current family such as ml.g5 or ml.p4d`);
+  }
+}
