@@ -14,8 +14,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   authorAddress: 'maintainers@users.noreply.github.com',
   name: 'cdk-sagemaker-egress',
   description:
-    'AWS CDK constructs that run Amazon SageMaker with no, or tightly allowlisted, internet egress: ' +
-    'restricted VPCs, private notebooks, PyPI allowlists and S3 endpoint strategies that do not break under tight NACLs.',
+    'AWS CDK constructs that run Amazon SageMaker with no, or tightly limited, internet egress: ' +
+    'a restricted VPC with private endpoints and a SageMaker notebook with no direct internet access.',
   keywords: ['cdk', 'awscdk', 'aws-cdk', 'sagemaker', 'vpc', 'egress', 'pypi', 'security'],
   license: 'Apache-2.0',
   repositoryUrl: 'https://github.com/cdk-sagemaker-egress/cdk-sagemaker-egress.git',

@@ -25,6 +25,7 @@ export class EndpointSet {
    * @param services the AWS services to reach through interface endpoints
    */
   public static of(name: string, services: ec2.InterfaceVpcEndpointAwsService[]): EndpointSet {
+    // AWS services only: a set is applied by name, and endpoint construct ids come from the service.
     if (services.length === 0) {
       throw new Error(`EndpointSet.of services must name at least one service, got: [] — list the services the "${name}" workload calls`);
     }

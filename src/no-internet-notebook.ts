@@ -85,7 +85,7 @@ export interface NoInternetNotebookProps {
 
   /**
    * Security groups of the notebook (at most 5). Groups you bring are used as they are; nothing is
-   * added to them.
+   * added to them, so register them yourself, e.g. with `RestrictedEgressVpc.allowWorkload()`.
    *
    * @default - a new group with no egress except HTTPS to the VPC's interface endpoints and to S3
    */
@@ -160,7 +160,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       `SageMaker accepts ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB} GB`);
     validateSageMakerName('notebookInstanceName', props.notebookInstanceName, 63);
 
-    const network = RestrictedEgressVpc.fromVpc(props.vpc);
+    const network = RestrictedEgressVpc.ownerOf(props.vpc);
     this.subnet = this.selectSubnet(props, network);
 
     this.volumeKey = props.volumeKey ?? new kms.Key(this, 'VolumeKey', {
@@ -206,7 +206,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       securityGroupIds: securityGroups.map((sg) => sg.securityGroupId),
       directInternetAccess: 'Disabled',
       rootAccess: props.rootAccess ? 'Enabled' : 'Disabled',
-      kmsKeyId: this.volumeKey.keyId,
+      kmsKeyId: this.volumeKey.keyArn, // an ARN also works for a key of another account
       volumeSizeInGb,
       platformIdentifier,
       instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '2' },
@@ -287,25 +287,22 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: 'Execution role of a SageMaker notebook instance without internet access',
     });
-    const logGroupArn = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${NOTEBOOK_LOG_GROUP}`;
+    // `log-group:NAME:*` covers the group and its streams: CreateLogStream and DescribeLogStreams are
+    // authorized against the log group, PutLogEvents against the stream.
+    const logGroupArn = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${NOTEBOOK_LOG_GROUP}:*`;
     const policy = new iam.ManagedPolicy(this, 'ExecutionPolicy', {
       description: 'Least privilege of a SageMaker notebook instance; grants add to it',
       roles: [role],
       statements: [
         new iam.PolicyStatement({
-          sid: 'NotebookLogGroup',
-          actions: ['logs:CreateLogGroup'],
+          sid: 'NotebookLogs',
+          actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
           resources: [logGroupArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'NotebookLogStreams',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-          resources: [`${logGroupArn}:log-stream:*`],
         }),
       ],
     });
     acknowledgeNagFindings(policy.node.defaultChild as iam.CfnManagedPolicy, [{
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${NOTEBOOK_LOG_GROUP}:log-stream:*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${NOTEBOOK_LOG_GROUP}:*]`,
       reason: 'SageMaker names the notebook\'s log streams after the instance (<name>/jupyter.log, <name>/LifecycleConfigOnStart), which is only known once it exists; the wildcard is confined to the SageMaker notebook log group.',
     }]);
     return { role, policy };

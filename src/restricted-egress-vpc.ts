@@ -1,4 +1,4 @@
-import { Annotations, Aws, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -38,7 +38,8 @@ export abstract class InternetEgress {
    */
   public static natGateway(options: NatGatewayEgressOptions = {}): InternetEgress {
     const natGateways = options.natGateways ?? 1;
-    if (!Token.isUnresolved(natGateways) && (!Number.isInteger(natGateways) || natGateways < 1)) {
+    requireConcrete('internetEgress.natGateways', natGateways);
+    if (!Number.isInteger(natGateways) || natGateways < 1) {
       invalid('internetEgress.natGateways', 'be an integer of at least 1 with InternetEgress.natGateway()', natGateways,
         'use InternetEgress.none() for a VPC without NAT gateways');
     }
@@ -170,10 +171,10 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * The `RestrictedEgressVpc` that created `vpc`, if any. Lets constructs that accept any `ec2.IVpc`
-   * reuse its endpoint security group and S3 prefix list.
+   * The `RestrictedEgressVpc` that created `vpc`, or `undefined` when `vpc` was made otherwise. Lets
+   * constructs that accept any `ec2.IVpc` reuse its endpoint security group and S3 prefix list.
    */
-  public static fromVpc(vpc: ec2.IVpc): RestrictedEgressVpc | undefined {
+  public static ownerOf(vpc: ec2.IVpc): RestrictedEgressVpc | undefined {
     const owner = vpc.node.scope;
     return RestrictedEgressVpc.isRestrictedEgressVpc(owner) && owner.vpc === vpc ? owner : undefined;
   }
@@ -184,7 +185,10 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   public readonly workloadSubnets: ec2.SubnetSelection;
   /** The security group of the interface endpoints: HTTPS from registered workloads only. */
   public readonly endpointSecurityGroup: ec2.ISecurityGroup;
-  /** Network access to the interface endpoints (default port 443). */
+  /**
+   * Network access to the interface endpoints (their security group, default port 443): the VPC as a
+   * peer means "its interface endpoints".
+   */
   public readonly connections: ec2.Connections;
   /** The chosen internet egress. */
   public readonly internetEgress: InternetEgress;
@@ -194,6 +198,11 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   public readonly flowLogGroup: logs.ILogGroup;
   /** The key encrypting the flow-log group. */
   public readonly flowLogKey: kms.IKey;
+  /**
+   * The id of the region's S3 prefix list, which the gateway endpoint routes to, looked up at deploy
+   * time (a token). Use it in security-group egress rules.
+   */
+  public readonly s3PrefixListId: string;
 
   private readonly endpointSubnets: ec2.SubnetSelection;
   private readonly endpoints = new Map<string, ec2.InterfaceVpcEndpoint>();
@@ -210,9 +219,13 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     const endpointAzs = props.endpointAzs ?? 1;
     const flowLogRetention = props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR;
 
+    // The VPC's layout is computed at synth time: tokens here would silently produce a different network.
+    for (const [prop, value] of Object.entries({ maxAzs, ipAddresses: vpcCidr, workloadSubnetMask, egressSubnetMask, endpointAzs })) {
+      requireConcrete(prop, value);
+    }
     validateIntegerInRange('maxAzs', maxAzs, 1, 32, 'use at least one Availability Zone');
     validateIpv4Cidr('ipAddresses', vpcCidr, { minPrefix: 16, maxPrefix: 28 });
-    const vpcPrefix = Token.isUnresolved(vpcCidr) ? 16 : Number(vpcCidr.split('/')[1]);
+    const vpcPrefix = Number(vpcCidr.split('/')[1]);
     validateIntegerInRange('workloadSubnetMask', workloadSubnetMask, vpcPrefix, 28,
       `a subnet must fit in the VPC (/${vpcPrefix}) and be no smaller than /28`);
     if (internetEgress.viaNatGateway) {
@@ -262,20 +275,23 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
       (subnet.node.defaultChild as ec2.CfnSubnet).mapPublicIpOnLaunch = false;
     }
 
-    // Flow log of every flow, to a log group encrypted with a customer-managed key.
-    const logGroupName = `/cdk-sagemaker-egress/flow-logs/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    this.flowLogKey = props.flowLogKey ?? this.createFlowLogKey(logGroupName);
+    // Flow log of every flow, to a log group encrypted with a customer-managed key. The group is kept
+    // when the stack is deleted (evidence outlives the network) and named by CloudFormation, so that
+    // deleting and redeploying the stack does not collide with the retained group.
+    this.flowLogKey = props.flowLogKey ?? this.createFlowLogKey();
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
-      logGroupName,
       encryptionKey: this.flowLogKey,
       retention: flowLogRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    new ec2.FlowLog(this, 'FlowLog', {
+    const flowLogDelivery = this.createFlowLogRole(this.flowLogGroup);
+    const flowLog = new ec2.FlowLog(this, 'FlowLog', {
       resourceType: ec2.FlowLogResourceType.fromVpc(vpc),
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, this.createFlowLogRole(this.flowLogGroup)),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, flowLogDelivery.role),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
+    // The role has its permissions only through the managed policy: attach it before delivery starts.
+    flowLog.node.addDependency(flowLogDelivery.policy);
 
     this.s3GatewayEndpoint = vpc.addGatewayEndpoint('S3GatewayEndpoint', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
@@ -289,7 +305,12 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     this.connections = new ec2.Connections({ securityGroups: [endpointSecurityGroup], defaultPort: ec2.Port.tcp(443) });
 
     const workloadSubnets = vpc.selectSubnets(this.workloadSubnets).subnets;
+    if (endpointAzs > workloadSubnets.length) {
+      invalid('endpointAzs', `be at most the number of Availability Zones the VPC got (${workloadSubnets.length})`, endpointAzs,
+        'an environment-agnostic stack gets 2 AZs; set the stack\'s env (account and region) to use more');
+    }
     this.endpointSubnets = { subnets: workloadSubnets.slice(0, endpointAzs) };
+    this.s3PrefixListId = S3PrefixListLookup.of(this).prefixListId;
 
     for (const set of props.endpointSets ?? [EndpointSet.NOTEBOOK]) {
       this.addEndpointSet(set);
@@ -298,18 +319,11 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     this.acknowledgeInherentFindings(vpc);
   }
 
-  /** Interface endpoints created so far, by service name. */
+  /** Interface endpoints created so far. */
   public get interfaceEndpoints(): ec2.InterfaceVpcEndpoint[] {
     return [...this.endpoints.values()];
   }
 
-  /**
-   * The id of the region's S3 prefix list, which the gateway endpoint routes to. Looked up at deploy
-   * time; use it in security-group egress rules.
-   */
-  public get s3PrefixListId(): string {
-    return S3PrefixListLookup.of(this).prefixListId;
-  }
 
   /**
    * Adds the interface endpoints of a set; endpoints already present are reused.
@@ -323,11 +337,19 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   /**
    * Adds an interface endpoint for `service` in the workload subnets, with private DNS, behind the
    * endpoint security group. Idempotent: returns the existing endpoint when there is one.
+   *
+   * @param service the service, e.g. `ec2.InterfaceVpcEndpointAwsService.ECR`
+   * @param id construct id of the endpoint; required for services that are not `InterfaceVpcEndpointAwsService`
    */
-  public addInterfaceEndpoint(service: ec2.InterfaceVpcEndpointAwsService): ec2.InterfaceVpcEndpoint {
+  public addInterfaceEndpoint(service: ec2.IInterfaceVpcEndpointService, id?: string): ec2.InterfaceVpcEndpoint {
     const existing = this.endpoints.get(service.name);
     if (existing) return existing;
-    const endpoint = new ec2.InterfaceVpcEndpoint(this, `${endpointIdOf(service.shortName)}Endpoint`, {
+    const constructId = id ?? (service instanceof ec2.InterfaceVpcEndpointAwsService ? `${endpointIdOf(service.shortName)}Endpoint` : undefined);
+    if (!constructId) {
+      invalid('id', 'be given for an endpoint service that is not an InterfaceVpcEndpointAwsService', service.name,
+        'pass a construct id, e.g. addInterfaceEndpoint(service, \'PartnerApiEndpoint\')');
+    }
+    const endpoint = new ec2.InterfaceVpcEndpoint(this, constructId, {
       vpc: this.vpc,
       service,
       subnets: this.endpointSubnets,
@@ -345,7 +367,9 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
    * 443 through the gateway endpoint (the region's S3 prefix list). Nothing else is opened.
    */
   public allowWorkload(workload: ec2.IConnectable): void {
-    this.connections.allowDefaultPortFrom(workload, 'HTTPS from a registered workload');
+    // Rules are declared from the workload's side so that a workload in another stack than the VPC puts
+    // both rules in its own stack (no cross-stack cycle).
+    workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS between a registered workload and the interface endpoints');
     workload.connections.allowTo(ec2.Peer.prefixList(this.s3PrefixListId), ec2.Port.tcp(443),
       'HTTPS to S3 through the gateway endpoint');
   }
@@ -354,7 +378,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
    * The flow-log delivery role, with its permissions in a managed policy (NIST/HIPAA/PCI reject inline
    * policies) and a trust policy limited to this account's flow logs (confused-deputy protection).
    */
-  private createFlowLogRole(logGroup: logs.ILogGroup): iam.IRole {
+  private createFlowLogRole(logGroup: logs.ILogGroup): { role: iam.IRole; policy: iam.ManagedPolicy } {
     const role = new iam.Role(this, 'FlowLogRole', {
       description: 'Delivers the VPC flow log to its log group',
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
@@ -364,7 +388,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
         },
       }),
     });
-    new iam.ManagedPolicy(this, 'FlowLogPolicy', {
+    const policy = new iam.ManagedPolicy(this, 'FlowLogPolicy', {
       description: 'Writes the VPC flow log to its log group',
       roles: [role],
       statements: [new iam.PolicyStatement({
@@ -373,23 +397,25 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
       })],
     });
     // aws-cdk-lib would add the same grants to an inline default policy; the managed policy has them.
-    return role.withoutPolicyUpdates();
+    return { role: role.withoutPolicyUpdates(), policy };
   }
 
-  private createFlowLogKey(logGroupName: string): kms.IKey {
+  private createFlowLogKey(): kms.IKey {
     const key = new kms.Key(this, 'FlowLogKey', {
       description: 'Encrypts the VPC flow-log group',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch Logs uses the key on behalf of this log group only (encryption-context condition).
+    // CloudWatch Logs may use the key only for log groups of this account and region (encryption-context
+    // condition). The group's own name cannot be used: it is generated, and naming it would make the
+    // key depend on the group that depends on the key.
     key.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       resources: ['*'],
       conditions: {
-        ArnEquals: {
-          'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${logGroupName}`,
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
         },
       },
     }));
@@ -411,6 +437,13 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     } else if (this.vpc.publicSubnets.length > 0) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-egress:unexpectedPublicSubnets', 'InternetEgress.none() should create no public subnet');
     }
+  }
+}
+
+/** Layout values must be concrete at synth time: a token would silently produce a different network. */
+function requireConcrete(prop: string, value: string | number): void {
+  if (Token.isUnresolved(value)) {
+    invalid(prop, 'be known at synth time (the VPC layout is computed from it)', value, 'pass a literal value instead of a token or parameter');
   }
 }
 

@@ -28,7 +28,7 @@ describe('NoInternetNotebook defaults', () => {
       InstanceType: 'ml.t3.medium',
       VolumeSizeInGB: 5,
       PlatformIdentifier: 'notebook-al2023-v1',
-      KmsKeyId: { Ref: Match.stringLikeRegexp('NotebookVolumeKey') },
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotebookVolumeKey'), 'Arn'] },
       SubnetId: { Ref: Match.stringLikeRegexp('NetworkVpcWorkloadSubnet1') },
       LifecycleConfigName: Match.absent(),
     });
@@ -45,10 +45,16 @@ describe('NoInternetNotebook defaults', () => {
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: Match.stringLikeRegexp('NotebookExecutionRole') }],
       PolicyDocument: {
-        Statement: [
-          Match.objectLike({ Action: 'logs:CreateLogGroup' }),
-          Match.objectLike({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'] }),
-        ],
+        Statement: [{
+          Sid: 'NotebookLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+          // log-group:NAME:* matches the group (CreateLogStream, DescribeLogStreams) and its streams (PutLogEvents)
+          Resource: {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' },
+              ':log-group:/aws/sagemaker/NotebookInstances:*']],
+          },
+        }],
       },
     });
     // The policy is attached before the instance starts.
@@ -79,7 +85,8 @@ describe('NoInternetNotebook defaults', () => {
 
   test('exposes connections, grant principal and identifiers', () => {
     expect(notebook.connections.securityGroups).toHaveLength(1);
-    expect(notebook.grantPrincipal).toBeDefined();
+    expect(stack.resolve((notebook.grantPrincipal as iam.IPrincipal).policyFragment.principalJson))
+      .toEqual({ AWS: [{ 'Fn::GetAtt': [expect.stringMatching(/^NotebookExecutionRole/), 'Arn'] }] });
     expect(stack.resolve(notebook.notebookInstanceName)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Notebook/), 'NotebookInstanceName'] });
     expect(stack.resolve(notebook.notebookInstanceArn)).toEqual({ Ref: expect.stringMatching(/^Notebook/) });
   });
@@ -119,10 +126,12 @@ describe('NoInternetNotebook options', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
       RoleArn: 'arn:aws:iam::123456789012:role/notebook',
-      KmsKeyId: '11111111-2222-3333-4444-555555555555',
+      KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
       SecurityGroupIds: ['sg-12345678'],
     });
-    template.resourceCountIs('AWS::IAM::Role', 2); // flow-log role + aws-cdk-lib's default-SG provider role
+    // flow-log role + aws-cdk-lib's default-SG provider role + the prefix-list lookup's provider role; no notebook role
+    template.resourceCountIs('AWS::IAM::Role', 3);
+    expect(Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('Notebook'))).toEqual([]);
     template.resourceCountIs('AWS::SageMaker::NotebookInstance', 1);
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     expect(notebook.role).toBe(role);
@@ -186,6 +195,19 @@ describe('NoInternetNotebook options', () => {
   });
 });
 
+test('a notebook in another stack than its VPC keeps both security-group rules in its own stack (no cycle)', () => {
+  const app = new App();
+  const vpcStack = new Stack(app, 'Network');
+  const network = new RestrictedEgressVpc(vpcStack, 'Network', { internetEgress: InternetEgress.none() });
+  const workloadStack = new Stack(app, 'Workload');
+  new NoInternetNotebook(workloadStack, 'Notebook', { vpc: network.vpc });
+  expect(() => app.synth()).not.toThrow();
+  const workload = Template.fromStack(workloadStack);
+  workload.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 443, GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('EndpointSecurityGroup') } });
+  workload.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 443, DestinationSecurityGroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('EndpointSecurityGroup') } });
+  Template.fromStack(vpcStack).resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+});
+
 describe('NoInternetNotebook validation', () => {
   const make = (props: Record<string, unknown>) => () => {
     const { stack, network } = networkStack();
@@ -231,7 +253,7 @@ describe('NoInternetNotebook validation', () => {
   });
 
   test('rejects a subnet selection that selects nothing', () => {
-    expect(make({ vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } })).toThrow(/There are no 'Public' subnet groups|vpcSubnets must select at least one subnet/);
+    expect(make({ vpcSubnets: { subnetFilters: [ec2.SubnetFilter.byIds(['subnet-none'])] } })).toThrow(/vpcSubnets must select at least one subnet of the VPC/);
   });
 
   test('rejects a lifecycle script over SageMaker\'s size limit at synth', () => {

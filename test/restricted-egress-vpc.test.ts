@@ -38,6 +38,7 @@ describe('RestrictedEgressVpc in NAT mode (default)', () => {
     const igwRoutes = Object.entries(routes).filter(([, r]) => r.Properties.GatewayId);
     expect(natRoutes.map(([id]) => id).every((id) => id.includes('Workload'))).toBe(true);
     expect(natRoutes).toHaveLength(2);
+    expect(igwRoutes).toHaveLength(2);
     expect(igwRoutes.map(([id]) => id).every((id) => id.includes('Egress'))).toBe(true);
     for (const [, route] of [...natRoutes, ...igwRoutes]) {
       expect(route.Properties.DestinationCidrBlock).toBe('0.0.0.0/0');
@@ -51,19 +52,29 @@ describe('RestrictedEgressVpc in NAT mode (default)', () => {
   });
 
   test('strips every rule from the default security group', () => {
-    template.hasResourceProperties('Custom::VpcRestrictDefaultSG', { DefaultSecurityGroupId: Match.anyValue() });
+    template.hasResourceProperties('Custom::VpcRestrictDefaultSG', {
+      DefaultSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NetworkVpc'), 'DefaultSecurityGroup'] },
+    });
   });
 
   test('logs ALL traffic to a log group kept 365 days and encrypted with a rotating customer-managed key', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
     template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+    // Named by CloudFormation, so that a retained group never blocks redeploying the stack.
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.absent() });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: Match.objectLike({
         Statement: Match.arrayWith([Match.objectLike({
           Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-          Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+          Condition: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']],
+              },
+            },
+          },
         })]),
       }),
     });
@@ -81,6 +92,8 @@ describe('RestrictedEgressVpc in NAT mode (default)', () => {
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: [Match.objectLike({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'] })] },
     });
+    // Delivery starts only once the policy is attached.
+    template.hasResource('AWS::EC2::FlowLog', { DependsOn: Match.arrayWith([Match.stringLikeRegexp('^NetworkFlowLogPolicy')]) });
     // No inline policy is attached to the flow-log role.
     const inline = Object.keys(template.findResources('AWS::IAM::Policy'));
     expect(inline.filter((id) => id.includes('FlowLog'))).toEqual([]);
@@ -117,9 +130,11 @@ describe('RestrictedEgressVpc in NAT mode (default)', () => {
 
   test('exposes the VPC, the workload subnets and the endpoint security group', () => {
     expect(network.vpc.selectSubnets(network.workloadSubnets).subnets).toHaveLength(2);
-    expect(network.endpointSecurityGroup.securityGroupId).toBeDefined();
+    expect(stack.resolve(network.endpointSecurityGroup.securityGroupId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^NetworkEndpointSecurityGroup/), 'GroupId'] });
+    expect(stack.resolve(network.s3PrefixListId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/S3PrefixList/), 'PrefixLists.0.PrefixListId'] });
     expect(network.internetEgress.natGateways).toBe(1);
-    expect(RestrictedEgressVpc.fromVpc(network.vpc)).toBe(network);
+    expect(RestrictedEgressVpc.ownerOf(network.vpc)).toBe(network);
+    expect(RestrictedEgressVpc.ownerOf(new ec2.Vpc(new Stack(), 'Other'))).toBeUndefined();
   });
 });
 
@@ -258,11 +273,29 @@ describe('RestrictedEgressVpc validation', () => {
       .toThrow(/flowLogRetention must keep flow logs for at least 365 days, got: 180/);
   });
 
-  test('does not reject unresolved tokens', () => {
+  test('rejects tokens where the VPC layout needs a value (they would silently build another network)', () => {
+    const token = Lazy.number({ produce: () => 1 });
+    expect(() => InternetEgress.natGateway({ natGateways: token })).toThrow(/internetEgress\.natGateways must be known at synth time/);
+    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { maxAzs: token })).toThrow(/maxAzs must be known at synth time/);
+    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { ipAddresses: Lazy.string({ produce: () => '10.0.0.0/16' }) }))
+      .toThrow(/ipAddresses must be known at synth time/);
+  });
+
+  test('does not reject tokens where a value is only passed through', () => {
     const stack = newStack();
-    const natGateways = Lazy.number({ produce: () => 1 });
-    expect(() => new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.natGateway({ natGateways }) })).not.toThrow();
-    expect(() => InternetEgress.natGateway({ natGateways: Lazy.number({ produce: () => 1 }) })).not.toThrow();
+    expect(() => new RestrictedEgressVpc(stack, 'Network', { flowLogRetention: Lazy.number({ produce: () => 365 }) })).not.toThrow();
+  });
+
+  test('rejects endpointAzs beyond the AZs the stack actually has', () => {
+    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { maxAzs: 3, endpointAzs: 3 }))
+      .toThrow(/endpointAzs must be at most the number of Availability Zones the VPC got \(2\), got: 3.*set the stack's env/);
+  });
+
+  test('an endpoint service that is not an AWS service needs an id', () => {
+    const network = new RestrictedEgressVpc(newStack(), 'Network');
+    const partner = new ec2.InterfaceVpcEndpointService('com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0', 443);
+    expect(() => network.addInterfaceEndpoint(partner)).toThrow(/id must be given for an endpoint service that is not an InterfaceVpcEndpointAwsService/);
+    expect(network.addInterfaceEndpoint(partner, 'PartnerEndpoint').node.id).toBe('PartnerEndpoint');
   });
 
   test('EndpointSet.of needs at least one service', () => {

@@ -18,7 +18,8 @@ export class S3PrefixListLookup extends Construct {
   public static of(scope: Construct): S3PrefixListLookup {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(SINGLETON_ID);
-    return existing instanceof S3PrefixListLookup ? existing : new S3PrefixListLookup(stack, SINGLETON_ID);
+    // Duck-typed rather than instanceof, so that two copies of this library in one app share the lookup.
+    return existing && 'prefixListId' in existing ? existing as S3PrefixListLookup : new S3PrefixListLookup(stack, SINGLETON_ID);
   }
 
   /** The prefix list id (a deploy-time token). */
