@@ -54,7 +54,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // CIDR parsing is delegated to ipaddr.js (no dependencies, MIT) rather than hand-rolled.
   bundledDeps: ['ipaddr.js@^2.2.0'],
-  devDeps: ['cdk-nag@3.0.2', 'ts-node'],
+  devDeps: ['cdk-nag@3.0.2', 'ts-node', '@aws-sdk/client-ec2@^3', 'aws-sdk-client-mock@^4', 'esbuild'],
+  // Handlers (src/**/*.lambda.ts) are bundled by projen; the AWS SDK v3 comes with the Node.js runtime.
+  lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_24_X },
 
   jestOptions: {
     jestConfig: {
@@ -89,10 +91,16 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 
+// Tests and the main job synthesize stacks that contain the bundled handlers: bundle them first, so
+// that `npm test` and `npm run examples` work on a fresh clone.
+const bundle = project.tasks.tryFind('bundle')!;
+project.testTask.prependSpawn(bundle);
+
 // The main job: synthesize the reference configurations into cdk.out/ and summarise each stack.
-project.addTask('examples', {
+const examples = project.addTask('examples', {
   description: 'Synthesize the reference configurations (examples/typescript) into cdk.out/ and print a summary per stack',
-  exec: 'ts-node --project tsconfig.dev.json examples/typescript/app.ts',
 });
+examples.spawn(bundle);
+examples.exec('ts-node --project tsconfig.dev.json examples/typescript/app.ts');
 
 project.synth();

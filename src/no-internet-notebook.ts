@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
-import { S3PrefixListLookup } from './private/s3-prefix-list';
+import { allowAwsEndpoints } from './private/workload-access';
 import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
 import { RestrictedEgressVpc } from './restricted-egress-vpc';
 
@@ -182,18 +182,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
     const securityGroups = props.securityGroups ?? [this.createSecurityGroup(props.vpc)];
     this.connections = new ec2.Connections({ securityGroups });
     if (!props.securityGroups) {
-      if (network) {
-        network.allowWorkload(this);
-      } else {
-        // Without a RestrictedEgressVpc the interface endpoints' security group is unknown: allow HTTPS
-        // within the VPC (where interface endpoints live) and to S3, and say so.
-        this.connections.allowTo(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS to interface endpoints in the VPC');
-        this.connections.allowTo(ec2.Peer.prefixList(S3PrefixListLookup.of(this).prefixListId), ec2.Port.tcp(443),
-          'HTTPS to S3 through the gateway endpoint');
-        Annotations.of(this).addWarningV2('cdk-sagemaker-egress:vpcNotRestricted',
-          'The notebook is not in a RestrictedEgressVpc, so its security group allows HTTPS to the whole VPC CIDR ' +
-          '(where interface endpoints live) instead of only to the endpoint security group.');
-      }
+      allowAwsEndpoints(this, props.vpc, this);
     }
 
     this.onCreateCommands.push(...props.onCreateCommands ?? []);

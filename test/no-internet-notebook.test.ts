@@ -191,7 +191,7 @@ describe('NoInternetNotebook options', () => {
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { DestinationPrefixListId: Match.anyValue(), FromPort: 443 });
     template.hasResourceProperties('AWS::SageMaker::NotebookInstance', { SubnetId: { Ref: Match.stringLikeRegexp('VpcIsolatedSubnet1') } });
-    Annotations.fromStack(stack).hasWarning('/Test/Notebook', Match.stringLikeRegexp('not in a RestrictedEgressVpc'));
+    Annotations.fromStack(stack).hasWarning('/Test/Notebook', Match.stringLikeRegexp('not a RestrictedEgressVpc'));
   });
 });
 

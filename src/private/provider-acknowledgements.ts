@@ -35,15 +35,19 @@ function cfnResourcesBelow(root: IConstruct): CfnResource[] {
 }
 
 /**
- * Acknowledges the provider's inherent findings on the provider's own resources only. Safe to call more
- * than once: acknowledgements are keyed by rule id.
+ * Acknowledges a provider's inherent findings on the provider's own resources (everything below
+ * `roots`) only. Safe to call more than once: acknowledgements are keyed by rule id.
  */
-export function acknowledgeCustomResourceProvider(stack: Stack, providerId: string, purpose: string, extra: IConstruct[] = []): void {
-  const provider = stack.node.tryFindChild(providerId);
+export function acknowledgeProviderResources(roots: IConstruct[], purpose: string): void {
   const byType = providerAcknowledgements(purpose);
-  const resources = [...(provider ? cfnResourcesBelow(provider) : []), ...extra.flatMap(cfnResourcesBelow)];
-  for (const resource of resources) {
+  for (const resource of roots.flatMap(cfnResourcesBelow)) {
     const acks = byType[resource.cfnResourceType];
     if (acks) acknowledgeNagFindings(resource, acks);
   }
+}
+
+/** The same, for a stack-wide singleton provider found by its construct id, plus related resources. */
+export function acknowledgeCustomResourceProvider(stack: Stack, providerId: string, purpose: string, related: IConstruct[] = []): void {
+  const provider = stack.node.tryFindChild(providerId);
+  acknowledgeProviderResources([...(provider ? [provider] : []), ...related], purpose);
 }

@@ -1,5 +1,5 @@
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { addReferenceConfigurations, REFERENCE_STACK_NAMES } from './reference-configurations';
 
@@ -71,6 +71,17 @@ describe.each(stacks.map((s) => [s.stackName, s] as [string, Stack]))('%s', (_na
     const notebooks = ofType('AWS::SageMaker::NotebookInstance');
     expect(notebooks).toHaveLength(1);
     expect(notebooks[0].Properties).toMatchObject({ DirectInternetAccess: 'Disabled', RootAccess: 'Disabled' });
+  });
+});
+
+test('the PyPI configuration: the notebook\'s only internet egress is 443 to the resolved prefix list', () => {
+  const template = Template.fromStack(stacks[2]);
+  const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties);
+  const pypiEgress = egress.filter((p) => JSON.stringify(p.DestinationPrefixListId ?? '').includes('PypiAllowlistAddressesPrefixList'));
+  expect(pypiEgress).toHaveLength(1);
+  expect(pypiEgress[0]).toMatchObject({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 });
+  template.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
+    SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^PypiAllowlistSecurityGroup'), 'GroupId'] }],
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { InternetEgress, NoInternetNotebook, RestrictedEgressVpc } from '../../src';
+import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../../src';
 
 /** Configuration 1: notebook behind a NAT gateway; egress only through what security groups allow. */
 export class NotebookNatEgressStack extends Stack {
@@ -35,13 +35,36 @@ export class NotebookIsolatedStack extends Stack {
   }
 }
 
+/**
+ * Configuration 3: notebook behind a NAT gateway whose only internet egress is HTTPS to PyPI, through a
+ * prefix list resolved from pypi.org and files.pythonhosted.org and kept current.
+ */
+export class NotebookPypiAllowlistStack extends Stack {
+  public readonly network: RestrictedEgressVpc;
+  public readonly pypi: PypiAllowlistSecurityGroup;
+  public readonly notebook: NoInternetNotebook;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.network = new RestrictedEgressVpc(this, 'Network', {
+      internetEgress: InternetEgress.natGateway({ natGateways: 1 }),
+    });
+    this.pypi = new PypiAllowlistSecurityGroup(this, 'PypiAllowlist', { vpc: this.network.vpc });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', {
+      vpc: this.network.vpc,
+      securityGroups: [this.pypi.securityGroup],
+    });
+  }
+}
+
 /** Stack names of the reference configurations, in the order they are built. */
-export const REFERENCE_STACK_NAMES = ['NotebookNatEgress', 'NotebookIsolated'];
+export const REFERENCE_STACK_NAMES = ['NotebookNatEgress', 'NotebookIsolated', 'NotebookPypiAllowlist'];
 
 /** Adds every reference configuration to `app`. */
 export function addReferenceConfigurations(app: App): Stack[] {
   return [
     new NotebookNatEgressStack(app, 'NotebookNatEgress', { description: 'cdk-sagemaker-egress reference: notebook behind a NAT gateway' }),
     new NotebookIsolatedStack(app, 'NotebookIsolated', { description: 'cdk-sagemaker-egress reference: notebook with no internet route' }),
+    new NotebookPypiAllowlistStack(app, 'NotebookPypiAllowlist', { description: 'cdk-sagemaker-egress reference: notebook with HTTPS to PyPI only' }),
   ];
 }

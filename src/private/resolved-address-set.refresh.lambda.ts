@@ -1,0 +1,240 @@
+/**
+ * Keeps a customer-managed prefix list equal to the IPv4 addresses of a few host names (plus static
+ * CIDRs). Invoked by CloudFormation (through the custom-resource provider framework) on create and
+ * update, and by an EventBridge schedule to repair drift.
+ *
+ * Fail safe: a lookup that fails, times out or returns nothing never removes an entry; an address that
+ * stops resolving is kept for a grace period before it is removed; every refresh reports a CloudWatch
+ * metric (embedded metric format), so failures can raise an alarm.
+ */
+import { Resolver } from 'node:dns/promises';
+import {
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DescribeManagedPrefixListsCommand,
+  EC2Client,
+  GetManagedPrefixListEntriesCommand,
+  ModifyManagedPrefixListCommand,
+  ManagedPrefixList,
+} from '@aws-sdk/client-ec2';
+import { AddressSetConfig, hostCidr, planRefresh } from './address-set-plan';
+
+/** Tag key prefix recording when an entry stopped resolving. */
+export const MISSING_TAG_PREFIX = 'cdk-sagemaker-egress:missing-since:';
+
+export interface Dependencies {
+  readonly ec2: Pick<EC2Client, 'send'>;
+  readonly resolve4: (hostname: string) => Promise<string[]>;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly log: (line: string) => void;
+}
+
+export interface RefreshResult {
+  readonly added: string[];
+  readonly removed: string[];
+  readonly entries: string[];
+  /** Host names that did not resolve, and why; plus "overflow" when the set did not fit. */
+  readonly failures: string[];
+}
+
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+const MAX_ATTEMPTS = 5;
+
+/** Retries throttled EC2 calls with exponential backoff. */
+async function withRetry<T>(deps: Dependencies, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!THROTTLING.has((error as Error).name) || attempt >= MAX_ATTEMPTS) throw error;
+      await deps.sleep(100 * 2 ** attempt);
+    }
+  }
+}
+
+/** Resolves every host name to IPv4 addresses (CNAMEs are followed by the resolver). */
+export async function resolveAll(hostnames: string[], deps: Dependencies, timeoutMs: number): Promise<{ cidrs: string[]; failures: string[] }> {
+  const cidrs: string[] = [];
+  const failures: string[] = [];
+  await Promise.all(hostnames.map(async (hostname) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEOUT' })), timeoutMs);
+      });
+      const addresses = await Promise.race([deps.resolve4(hostname), timeout]);
+      if (addresses.length === 0) failures.push(`${hostname}: no IPv4 address`);
+      cidrs.push(...addresses.map(hostCidr));
+    } catch (error) {
+      failures.push(`${hostname}: ${(error as { code?: string }).code ?? (error as Error).message}`);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }));
+  return { cidrs: [...new Set(cidrs)].sort(), failures: failures.sort() };
+}
+
+async function describe(deps: Dependencies, prefixListId: string): Promise<ManagedPrefixList> {
+  const out = await withRetry(deps, () => deps.ec2.send(new DescribeManagedPrefixListsCommand({ PrefixListIds: [prefixListId] })));
+  const list = out.PrefixLists?.[0];
+  if (!list) throw new Error(`prefix list ${prefixListId} not found`);
+  return list;
+}
+
+/** Waits until no modification is in progress, so that the version read is the one to modify. */
+async function settled(deps: Dependencies, prefixListId: string): Promise<ManagedPrefixList> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const list = await describe(deps, prefixListId);
+    if (list.State?.endsWith('-failed')) throw new Error(`prefix list ${prefixListId} is in state ${list.State}: ${list.StateMessage ?? ''}`);
+    if (!list.State?.endsWith('-in-progress')) return list;
+    await deps.sleep(1000);
+  }
+  throw new Error(`prefix list ${prefixListId} stayed in progress`);
+}
+
+async function entriesOf(deps: Dependencies, prefixListId: string): Promise<string[]> {
+  const cidrs: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await withRetry(deps, () => deps.ec2.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, NextToken: nextToken })));
+    cidrs.push(...(page.Entries ?? []).map((e) => e.Cidr!).filter(Boolean));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return cidrs.sort();
+}
+
+function isVersionConflict(error: unknown): boolean {
+  const { name, message } = error as Error;
+  return name === 'IncorrectState' || /version/i.test(message ?? '');
+}
+
+/** One refresh: resolve, plan, apply with the list's version, record missing-since stamps. Idempotent. */
+export async function refresh(config: AddressSetConfig, deps: Dependencies): Promise<RefreshResult> {
+  const prefixListId = config.PrefixListId;
+  const maxEntries = Number(config.MaxEntries);
+  const { cidrs, failures } = await resolveAll(config.Hostnames ?? [], deps, Number(config.LookupTimeoutMs));
+  const wanted = [...new Set([...cidrs, ...(config.StaticCidrs ?? [])])].sort();
+
+  for (let attempt = 1; ; attempt++) {
+    const list = await settled(deps, prefixListId);
+    const current = await entriesOf(deps, prefixListId);
+    const missingSince: Record<string, number> = {};
+    for (const tag of list.Tags ?? []) {
+      if (tag.Key?.startsWith(MISSING_TAG_PREFIX)) missingSince[tag.Key.slice(MISSING_TAG_PREFIX.length)] = Date.parse(tag.Value ?? '');
+    }
+    const plan = planRefresh({
+      current, missingSince, wanted, complete: failures.length === 0, now: deps.now(),
+      gracePeriodMs: Number(config.GracePeriodSeconds) * 1000, maxEntries,
+    });
+    const allFailures = plan.overflow
+      ? [...failures, `overflow: ${wanted.length} addresses do not fit in max entries ${maxEntries}`]
+      : failures;
+
+    if (plan.add.length > 0 || plan.remove.length > 0) {
+      try {
+        await withRetry(deps, () => deps.ec2.send(new ModifyManagedPrefixListCommand({
+          PrefixListId: prefixListId,
+          CurrentVersion: list.Version,
+          AddEntries: plan.add.length ? plan.add.map((Cidr) => ({ Cidr, Description: describeEntry(Cidr, config) })) : undefined,
+          RemoveEntries: plan.remove.length ? plan.remove.map((Cidr) => ({ Cidr })) : undefined,
+        })));
+      } catch (error) {
+        // Someone else changed the list since it was read: read it again and plan again.
+        if (isVersionConflict(error) && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+    if (plan.markMissing.length > 0) {
+      const stamp = new Date(deps.now()).toISOString();
+      await withRetry(deps, () => deps.ec2.send(new CreateTagsCommand({
+        Resources: [prefixListId], Tags: plan.markMissing.map((c) => ({ Key: MISSING_TAG_PREFIX + c, Value: stamp })),
+      })));
+    }
+    if (plan.clearMissing.length > 0) {
+      await withRetry(deps, () => deps.ec2.send(new DeleteTagsCommand({
+        Resources: [prefixListId], Tags: plan.clearMissing.map((c) => ({ Key: MISSING_TAG_PREFIX + c })),
+      })));
+    }
+    const result = { added: plan.add, removed: plan.remove, entries: plan.result, failures: allFailures };
+    deps.log(metricLine(config, result, deps.now()));
+    return result;
+  }
+}
+
+function describeEntry(cidr: string, config: AddressSetConfig): string {
+  return (config.StaticCidrs ?? []).includes(cidr) ? 'static' : 'resolved';
+}
+
+/** A CloudWatch embedded-metric-format line: the metric exists without any CloudWatch API call. */
+function metricLine(config: AddressSetConfig, result: RefreshResult, now: number): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [{
+        Namespace: config.MetricNamespace,
+        Dimensions: [['AddressSet']],
+        Metrics: [
+          { Name: 'RefreshFailures', Unit: 'Count' },
+          { Name: 'Entries', Unit: 'Count' },
+          { Name: 'EntriesAdded', Unit: 'Count' },
+          { Name: 'EntriesRemoved', Unit: 'Count' },
+        ],
+      }],
+    },
+    AddressSet: config.AddressSetName,
+    RefreshFailures: result.failures.length > 0 ? 1 : 0,
+    Entries: result.entries.length,
+    EntriesAdded: result.added.length,
+    EntriesRemoved: result.removed.length,
+    failures: result.failures,
+  });
+}
+
+/** CloudFormation (provider framework) or schedule event. */
+export interface AddressSetEvent {
+  readonly RequestType?: 'Create' | 'Update' | 'Delete';
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties?: AddressSetConfig & { ServiceToken?: string };
+  /** Set by the schedule: the same configuration as the custom resource. */
+  readonly scheduled?: AddressSetConfig;
+}
+
+export function defaultDependencies(timeoutMs = 2000): Dependencies {
+  const resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
+  return {
+    ec2: new EC2Client({}),
+    resolve4: (hostname) => resolver.resolve4(hostname),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (line) => console.log(line),
+  };
+}
+
+export async function handleEvent(event: AddressSetEvent, deps: Dependencies) {
+  if (event.scheduled) {
+    // A scheduled refresh never fails loudly: the metric and alarm report it, the list stays as it was.
+    try {
+      return await refresh(event.scheduled, deps);
+    } catch (error) {
+      deps.log(metricLine(event.scheduled, { added: [], removed: [], entries: [], failures: [`error: ${(error as Error).message}`] }, deps.now()));
+      return undefined;
+    }
+  }
+  const config = event.ResourceProperties!;
+  if (event.RequestType === 'Delete') {
+    // CloudFormation deletes the prefix list itself.
+    return { PhysicalResourceId: event.PhysicalResourceId };
+  }
+  const result = await refresh(config, deps);
+  if (result.failures.length > 0) {
+    // At deploy time a broken allowlist must stop the deployment; nothing was removed.
+    throw new Error(`could not resolve the address set completely: ${result.failures.join('; ')}`);
+  }
+  return { PhysicalResourceId: config.PrefixListId, Data: { Entries: String(result.entries.length) } };
+}
+
+export async function handler(event: AddressSetEvent) {
+  const config = event.scheduled ?? event.ResourceProperties;
+  return handleEvent(event, defaultDependencies(Number(config?.LookupTimeoutMs ?? 2000)));
+}
