@@ -8,8 +8,8 @@ import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
-import { allowAwsEndpoints } from './private/workload-access';
 import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
+import { allowAwsEndpoints } from './private/workload-access';
 import { RestrictedEgressVpc } from './restricted-egress-vpc';
 
 /** SageMaker's limits on a notebook instance's ML storage volume, in GB. */

@@ -10,9 +10,9 @@ import { acknowledgeNagFindings, NagAcknowledgement } from './acknowledge';
 function providerAcknowledgements(purpose: string): Record<string, NagAcknowledgement[]> {
   return {
     'AWS::IAM::Policy': [
-      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: `aws-cdk-lib's AwsCustomResource attaches the permissions of ${purpose} as an inline policy of its provider role; the policy holds one read-only action.` },
-      { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: `aws-cdk-lib's AwsCustomResource attaches the permissions of ${purpose} as an inline policy of its provider role; the policy holds one read-only action.` },
-      { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: `aws-cdk-lib's AwsCustomResource attaches the permissions of ${purpose} as an inline policy of its provider role; the policy holds one read-only action.` },
+      { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: `aws-cdk-lib's custom-resource provider for ${purpose} attaches its permissions as an inline policy of its own role; the policy holds only what that provider needs (one read-only lookup, or invoking its one handler).` },
+      { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: `aws-cdk-lib's custom-resource provider for ${purpose} attaches its permissions as an inline policy of its own role; the policy holds only what that provider needs (one read-only lookup, or invoking its one handler).` },
+      { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: `aws-cdk-lib's custom-resource provider for ${purpose} attaches its permissions as an inline policy of its own role; the policy holds only what that provider needs (one read-only lookup, or invoking its one handler).` },
     ],
     'AWS::IAM::Role': [
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: `aws-cdk-lib's provider for ${purpose} writes its own logs with the AWS-managed basic execution policy; it carries no data permissions.` },
@@ -21,11 +21,11 @@ function providerAcknowledgements(purpose: string): Record<string, NagAcknowledg
       { id: 'AwsSolutions-L1', reason: `aws-cdk-lib selects the runtime of its provider for ${purpose}; it tracks the latest Node.js runtime of the aws-cdk-lib release in use.` },
       { id: 'NIST.800.53.R5-LambdaConcurrency', reason: `The provider for ${purpose} runs only during CloudFormation deployments; reserving concurrency for it would only take capacity from the account.` },
       { id: 'NIST.800.53.R5-LambdaDLQ', reason: `The provider for ${purpose} is invoked synchronously by CloudFormation, which reports and rolls back a failed invocation; a dead-letter queue would never receive it.` },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: `The provider for ${purpose} calls the public EC2 API at deploy time; putting it in the restricted VPC would need an EC2 interface endpoint that workloads do not otherwise need.` },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: `The provider for ${purpose} runs at deploy time outside the workload VPC; putting it in the restricted VPC would need egress or endpoints that workloads do not otherwise need.` },
       { id: 'HIPAA.Security-LambdaConcurrency', reason: `The provider for ${purpose} runs only during CloudFormation deployments; reserving concurrency for it would only take capacity from the account.` },
       { id: 'HIPAA.Security-LambdaDLQ', reason: `The provider for ${purpose} is invoked synchronously by CloudFormation, which reports and rolls back a failed invocation; a dead-letter queue would never receive it.` },
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: `The provider for ${purpose} calls the public EC2 API at deploy time; putting it in the restricted VPC would need an EC2 interface endpoint that workloads do not otherwise need.` },
-      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: `The provider for ${purpose} calls the public EC2 API at deploy time; putting it in the restricted VPC would need an EC2 interface endpoint that workloads do not otherwise need.` },
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: `The provider for ${purpose} runs at deploy time outside the workload VPC; putting it in the restricted VPC would need egress or endpoints that workloads do not otherwise need.` },
+      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: `The provider for ${purpose} runs at deploy time outside the workload VPC; putting it in the restricted VPC would need egress or endpoints that workloads do not otherwise need.` },
     ],
   };
 }

@@ -124,8 +124,13 @@ export async function refresh(config: AddressSetConfig, deps: Dependencies): Pro
       if (tag.Key?.startsWith(MISSING_TAG_PREFIX)) missingSince[tag.Key.slice(MISSING_TAG_PREFIX.length)] = Date.parse(tag.Value ?? '');
     }
     const plan = planRefresh({
-      current, missingSince, wanted, complete: failures.length === 0, now: deps.now(),
-      gracePeriodMs: Number(config.GracePeriodSeconds) * 1000, maxEntries,
+      current,
+      missingSince,
+      wanted,
+      complete: failures.length === 0,
+      now: deps.now(),
+      gracePeriodMs: Number(config.GracePeriodSeconds) * 1000,
+      maxEntries,
     });
     const allFailures = plan.overflow
       ? [...failures, `overflow: ${wanted.length} addresses do not fit in max entries ${maxEntries}`]

@@ -8,8 +8,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './acknowledge';
-import { acknowledgeProviderResources } from './provider-acknowledgements';
 import { AddressSetConfig } from './address-set-plan';
+import { acknowledgeProviderResources } from './provider-acknowledgements';
 import { ResolvedAddressSetRefreshFunction } from './resolved-address-set.refresh-function';
 
 /** CloudWatch namespace of the refresh metrics. */
