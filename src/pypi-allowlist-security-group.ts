@@ -93,8 +93,8 @@ export class PypiAllowlistSecurityGroup extends Construct implements ec2.IConnec
   public readonly ruleWeight: number;
   /** 1 for each refresh that failed to resolve a host name or to fit the addresses. */
   public readonly refreshFailures: cloudwatch.IMetric;
-  /** In alarm when a refresh failed or none reported; subscribe to it. */
-  public readonly refreshFailureAlarm: cloudwatch.IAlarm;
+  /** In alarm when a refresh failed or none reported; route it with `addAlarmAction()`. */
+  public readonly refreshFailureAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: PypiAllowlistSecurityGroupProps) {
     super(scope, id);

@@ -13,7 +13,12 @@ import os
 import aws_cdk as cdk
 from constructs import Construct
 
-from cdk_sagemaker_egress import InternetEgress, NoInternetNotebook, RestrictedEgressVpc
+from cdk_sagemaker_egress import (
+    InternetEgress,
+    NoInternetNotebook,
+    PypiAllowlistSecurityGroup,
+    RestrictedEgressVpc,
+)
 
 
 class NotebookNatEgressStack(cdk.Stack):
@@ -36,11 +41,28 @@ class NotebookIsolatedStack(cdk.Stack):
         self.notebook = NoInternetNotebook(self, "Notebook", vpc=self.network.vpc)
 
 
+class NotebookPypiAllowlistStack(cdk.Stack):
+    """Configuration 3: notebook behind a NAT gateway whose only internet egress is HTTPS to PyPI."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.network = RestrictedEgressVpc(
+            self, "Network", internet_egress=InternetEgress.nat_gateway(nat_gateways=1)
+        )
+        self.pypi = PypiAllowlistSecurityGroup(self, "PypiAllowlist", vpc=self.network.vpc)
+        self.notebook = NoInternetNotebook(
+            self, "Notebook", vpc=self.network.vpc, security_groups=[self.pypi.security_group]
+        )
+
+
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 NotebookNatEgressStack(
     app, "NotebookNatEgress", description="cdk-sagemaker-egress reference: notebook behind a NAT gateway"
 )
 NotebookIsolatedStack(
     app, "NotebookIsolated", description="cdk-sagemaker-egress reference: notebook with no internet route"
+)
+NotebookPypiAllowlistStack(
+    app, "NotebookPypiAllowlist", description="cdk-sagemaker-egress reference: notebook with HTTPS to PyPI only"
 )
 app.synth()

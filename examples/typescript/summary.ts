@@ -26,6 +26,10 @@ export function summarize(stackName: string, template: CfnTemplate): string {
     `  gateway endpoints:   ${gateways.map((e) => serviceName(e.Properties?.ServiceName)).join(', ') || 'none'}`,
     `  interface endpoints: ${interfaces.length} (${interfaces.map((e) => `${serviceName(e.Properties?.ServiceName)} x${(e.Properties?.SubnetIds ?? []).length} AZ`).sort().join(', ')})`,
   ];
+  for (const set of ofType('Custom::ResolvedAddressSet')) {
+    const p = set.Properties ?? {};
+    lines.push(`  egress allowlist:    443 to ${(p.Hostnames ?? []).join(', ')} (prefix list, max ${p.MaxEntries} entries, refreshed)`);
+  }
   for (const notebook of ofType('AWS::SageMaker::NotebookInstance')) {
     const p = notebook.Properties ?? {};
     lines.push(`  notebook:            ${p.InstanceType}, ${p.VolumeSizeInGB} GB, ${p.PlatformIdentifier}, ` +

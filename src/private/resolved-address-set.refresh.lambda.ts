@@ -97,7 +97,8 @@ async function entriesOf(deps: Dependencies, prefixListId: string): Promise<stri
   const cidrs: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await withRetry(deps, () => deps.ec2.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, NextToken: nextToken })));
+    const request = new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, NextToken: nextToken });
+    const page = await withRetry(deps, () => deps.ec2.send(request));
     cidrs.push(...(page.Entries ?? []).map((e) => e.Cidr!).filter(Boolean));
     nextToken = page.NextToken;
   } while (nextToken);
