@@ -17,6 +17,11 @@ const SECURITY_GROUP_RULE_QUOTA = 60;
  * (1) and S3 (1) in any other VPC.
  */
 const OTHER_RULE_WEIGHT = 2;
+/**
+ * Largest max entries accepted: an address that stops resolving is stamped with a tag on the prefix
+ * list, and EC2 allows 50 tags per resource, some of which stack-wide tags may take.
+ */
+const MAX_ENTRIES_LIMIT = 40;
 
 /**
  * Properties of a `PypiAllowlistSecurityGroup`.
@@ -44,6 +49,9 @@ export interface PypiAllowlistSecurityGroupProps {
    * Max entries of the prefix list. A security-group rule that references a customer-managed prefix
    * list counts as this many rules against the group's 60-rule quota, so keep it as small as the
    * addresses need, with room for CDN rotation.
+   *
+   * Changing it later replaces the prefix list: during that update the old and the new list both count
+   * against the quota.
    *
    * @default 16
    */
@@ -89,7 +97,9 @@ export class PypiAllowlistSecurityGroup extends Construct implements ec2.IConnec
   public readonly prefixListId: string;
   /** Max entries of the prefix list. */
   public readonly maxEntries: number;
-  /** The group's outbound rule weight against the 60-rule quota. */
+  /** The prefix list's ARN. */
+  public readonly prefixListArn: string;
+  /** The group's outbound rule weight against the 60-rule quota, before any rule you add through `connections`. */
   public readonly ruleWeight: number;
   /** 1 for each refresh that failed to resolve a host name or to fit the addresses. */
   public readonly refreshFailures: cloudwatch.IMetric;
@@ -108,16 +118,28 @@ export class PypiAllowlistSecurityGroup extends Construct implements ec2.IConnec
     rejectDuplicates('additionalHostnames', hostnames);
     staticCidrs.forEach((c) => validateIpv4Cidr('staticCidrs', c, { minPrefix: 8, maxPrefix: 32 }));
     rejectDuplicates('staticCidrs', staticCidrs);
-    const maxWeight = SECURITY_GROUP_RULE_QUOTA - OTHER_RULE_WEIGHT;
-    validateIntegerInRange('maxEntries', maxEntries, 1, maxWeight,
-      `the prefix list counts as maxEntries rules and the group has ${OTHER_RULE_WEIGHT} more, against a quota of ${SECURITY_GROUP_RULE_QUOTA}`);
+    if (Token.isUnresolved(maxEntries)) {
+      invalid('maxEntries', 'be known at synth time (the rule quota is checked with it)', maxEntries, 'pass a literal number');
+    }
+    // Each rule quota is checked before deploy: the prefix list weighs maxEntries rules, the group has
+    // OTHER_RULE_WEIGHT more, against 60; tag stamps of missing addresses must fit EC2's 50 tags.
+    validateIntegerInRange('maxEntries', maxEntries, 1, Math.min(MAX_ENTRIES_LIMIT, SECURITY_GROUP_RULE_QUOTA - OTHER_RULE_WEIGHT),
+      `the prefix list weighs maxEntries of the group's ${SECURITY_GROUP_RULE_QUOTA} rules (${OTHER_RULE_WEIGHT} more are used) ` +
+      'and each missing address takes one of the list\'s 50 tags');
     // Each host name needs at least one entry; static CIDRs take one each.
     if (!Token.isUnresolved(maxEntries) && hostnames.length + staticCidrs.length > maxEntries) {
       invalid('maxEntries', `fit at least one address per host name plus the static CIDRs (${hostnames.length + staticCidrs.length})`, maxEntries,
         'raise maxEntries or allow fewer hosts');
     }
-    if (!Token.isUnresolved(refreshInterval.toMinutes({ integral: false })) && refreshInterval.toMinutes({ integral: false }) < 5) {
-      invalid('refreshInterval', 'be at least 5 minutes', refreshInterval.toHumanString(), 'use Duration.minutes(5) or longer');
+    const intervalSeconds = refreshInterval.toSeconds();
+    if (!Token.isUnresolved(intervalSeconds) && (intervalSeconds < 300 || intervalSeconds > 86400)) {
+      invalid('refreshInterval', 'be from 5 minutes to 1 day (the failure alarm evaluates 3 intervals)', refreshInterval.toHumanString(),
+        'use a Duration from Duration.minutes(5) to Duration.days(1)');
+    }
+    const graceSeconds = gracePeriod.toSeconds();
+    if (!Token.isUnresolved(graceSeconds) && !Token.isUnresolved(intervalSeconds) && graceSeconds < intervalSeconds) {
+      invalid('gracePeriod', `be at least the refresh interval (${refreshInterval.toHumanString()})`, gracePeriod.toHumanString(),
+        'a shorter grace period removes an address at the first refresh that misses it');
     }
 
     this.hostnames = hostnames;
@@ -126,6 +148,7 @@ export class PypiAllowlistSecurityGroup extends Construct implements ec2.IConnec
 
     const addresses = new ResolvedAddressSet(this, 'Addresses', { hostnames, staticCidrs, maxEntries, refreshInterval, gracePeriod });
     this.prefixListId = addresses.prefixListId;
+    this.prefixListArn = addresses.prefixListArn;
     this.refreshFailures = addresses.refreshFailures;
     this.refreshFailureAlarm = addresses.refreshFailureAlarm;
 

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, PypiAllowlistSecurityGroupProps, RestrictedEgressVpc } from '../src';
@@ -28,7 +28,9 @@ describe('PypiAllowlistSecurityGroup', () => {
     expect(standalone).toHaveLength(3);
     for (const rule of standalone) expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 });
     const destinations = standalone.map((r) => JSON.stringify(r.DestinationPrefixListId ?? r.DestinationSecurityGroupId)).join(' ');
-    for (const expected of ['NetworkEndpointSecurityGroup', 'PypiAddressesPrefixList', 'S3PrefixList']) expect(destinations).toContain(expected);
+    // The package-index rule references the list through the custom resource that fills it, so the group
+    // (and a notebook using it) is not usable before the addresses are in.
+    for (const expected of ['NetworkEndpointSecurityGroup', '{"Ref":"PypiAddressesA8D2C96B"}', 'S3PrefixList']) expect(destinations).toContain(expected);
   });
 
   test('no world egress of any kind', () => {
@@ -41,8 +43,10 @@ describe('PypiAllowlistSecurityGroup', () => {
 
   test('the prefix list is customer-managed IPv4 with 16 entries, filled by the custom resource, not the template', () => {
     template.hasResourceProperties('AWS::EC2::PrefixList', { AddressFamily: 'IPv4', MaxEntries: 16, Entries: Match.absent() });
+    // The size is in the logical id: a new size is a new list (EC2 cannot resize and rewrite entries at once).
+    expect(Object.keys(template.findResources('AWS::EC2::PrefixList'))[0]).toMatch(/^PypiAddressesPrefixList16/);
     template.hasResourceProperties('Custom::ResolvedAddressSet', {
-      PrefixListId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PypiAddressesPrefixList'), 'PrefixListId'] },
+      PrefixListId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PypiAddressesPrefixList16'), 'PrefixListId'] },
       Hostnames: ['pypi.org', 'files.pythonhosted.org'],
       StaticCidrs: [],
       MaxEntries: 16,
@@ -61,8 +65,15 @@ describe('PypiAllowlistSecurityGroup', () => {
     expect(rule.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^PypiAddresses/)]));
   });
 
-  test('the refresh function runs one at a time with a managed, prefix-list-scoped policy', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', ReservedConcurrentExecutions: 1, Handler: 'index.handler' });
+  test('the refresh function has a managed, prefix-list-scoped policy attached before it is invoked', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Timeout: 120,
+      ReservedConcurrentExecutions: Match.absent(),
+      Description: Match.stringLikeRegexp('prefix list'),
+    });
+    template.hasResource('Custom::ResolvedAddressSet', { DependsOn: [Match.stringLikeRegexp('^PypiAddressesRefreshPolicy')] });
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
@@ -126,8 +137,8 @@ describe('PypiAllowlistSecurityGroup options', () => {
 
 describe('PypiAllowlistSecurityGroup validation', () => {
   test.each([
-    [{ maxEntries: 59 }, /maxEntries must be an integer from 1 to 58, got: 59 — the prefix list counts as maxEntries rules and the group has 2 more, against a quota of 60/],
-    [{ maxEntries: 0 }, /maxEntries must be an integer from 1 to 58, got: 0/],
+    [{ maxEntries: 41 }, /maxEntries must be an integer from 1 to 40, got: 41 — the prefix list weighs maxEntries of the group's 60 rules \(2 more are used\)/],
+    [{ maxEntries: 0 }, /maxEntries must be an integer from 1 to 40, got: 0/],
     [{ maxEntries: 2, staticCidrs: ['10.0.0.0/24'] }, /maxEntries must fit at least one address per host name plus the static CIDRs \(3\), got: 2/],
     [{ additionalHostnames: ['https://download.pytorch.org/whl/cpu'] }, /additionalHostnames must hold host names.*drop the scheme and path: "download\.pytorch\.org"/],
     [{ additionalHostnames: ['*.pythonhosted.org'] }, /additionalHostnames must hold host names/],
@@ -135,8 +146,14 @@ describe('PypiAllowlistSecurityGroup validation', () => {
     [{ additionalHostnames: ['PyPI.org'] }, /additionalHostnames must not repeat an entry, got: "PyPI\.org"/],
     [{ staticCidrs: ['0.0.0.0/0'] }, /staticCidrs must have a prefix length from \/8 to \/32, got: "0\.0\.0\.0\/0"/],
     [{ staticCidrs: ['10.0.0.1/24'] }, /staticCidrs must be aligned.*did you mean "10\.0\.0\.0\/24"/],
-    [{ refreshInterval: Duration.minutes(1) }, /refreshInterval must be at least 5 minutes, got: "1 minute"/],
+    [{ refreshInterval: Duration.minutes(1) }, /refreshInterval must be from 5 minutes to 1 day.*got: "1 minute"/],
+    [{ refreshInterval: Duration.days(2) }, /refreshInterval must be from 5 minutes to 1 day.*got: "2 days"/],
+    [{ gracePeriod: Duration.minutes(30) }, /gracePeriod must be at least the refresh interval \(1 hour\), got: "30 minutes"/],
   ])('rejects %j', (props, message) => {
     expect(() => setup(props as Partial<PypiAllowlistSecurityGroupProps>)).toThrow(message);
   });
+});
+
+test('rejects a token maxEntries: the rule quota cannot be checked', () => {
+  expect(() => setup({ maxEntries: Lazy.number({ produce: () => 16 }) })).toThrow(/maxEntries must be known at synth time/);
 });

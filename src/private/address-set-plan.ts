@@ -38,17 +38,24 @@ export function planRefresh(input: PlanInput): Plan {
   const current = new Set(input.current);
   const wanted = new Set(input.wanted);
   const missing = input.current.filter((c) => !wanted.has(c));
+  // A stamp that cannot be read counts as no stamp: the entry is stamped again, never kept forever.
+  const since = (c: string) => (Number.isFinite(input.missingSince[c]) ? input.missingSince[c] : undefined);
 
-  const expired = (c: string) => input.missingSince[c] !== undefined && input.now - input.missingSince[c] >= input.gracePeriodMs;
+  const expired = (c: string) => since(c) !== undefined && input.now - since(c)! >= input.gracePeriodMs;
   const remove = input.complete ? missing.filter(expired) : [];
   let add = input.wanted.filter((c) => !current.has(c));
 
-  const afterRemoval = input.current.length - remove.length;
-  const overflow = afterRemoval + add.length > input.maxEntries;
+  // Out of room: make it by evicting addresses already known to be gone (stamped), oldest first, before
+  // their grace period ends; new addresses matter more than stale ones.
+  const stampedByAge = missing.filter((c) => !remove.includes(c) && since(c) !== undefined).sort((a, b) => since(a)! - since(b)!);
+  while (input.current.length - remove.length + add.length > input.maxEntries && stampedByAge.length > 0) {
+    remove.push(stampedByAge.shift()!);
+  }
+  const overflow = input.current.length - remove.length + add.length > input.maxEntries;
   if (overflow) add = [];
 
   const removed = new Set(remove);
-  const markMissing = input.complete ? missing.filter((c) => input.missingSince[c] === undefined) : [];
+  const markMissing = input.complete ? missing.filter((c) => since(c) === undefined && !remove.includes(c)) : [];
   const clearMissing = Object.keys(input.missingSince).filter((c) => wanted.has(c) || removed.has(c) || !current.has(c));
   const result = [...input.current.filter((c) => !removed.has(c)), ...add].sort();
   return { add: dedupe(add), remove, markMissing, clearMissing, overflow, result };

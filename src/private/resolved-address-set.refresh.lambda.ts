@@ -86,18 +86,24 @@ async function describe(deps: Dependencies, prefixListId: string): Promise<Manag
 async function settled(deps: Dependencies, prefixListId: string): Promise<ManagedPrefixList> {
   for (let attempt = 0; attempt < 30; attempt++) {
     const list = await describe(deps, prefixListId);
-    if (list.State?.endsWith('-failed')) throw new Error(`prefix list ${prefixListId} is in state ${list.State}: ${list.StateMessage ?? ''}`);
+    // create-failed and delete-* leave no usable list; after modify-failed or restore-failed the list
+    // keeps its previous entries and the next successful modification clears the state.
+    if (list.State === 'create-failed' || list.State?.startsWith('delete-')) {
+      throw new Error(`prefix list ${prefixListId} is in state ${list.State}: ${list.StateMessage ?? ''}`);
+    }
+    if (list.State?.endsWith('-failed')) deps.log(`prefix list ${prefixListId} is in state ${list.State}: ${list.StateMessage ?? ''}`);
     if (!list.State?.endsWith('-in-progress')) return list;
     await deps.sleep(1000);
   }
   throw new Error(`prefix list ${prefixListId} stayed in progress`);
 }
 
-async function entriesOf(deps: Dependencies, prefixListId: string): Promise<string[]> {
+async function entriesOf(deps: Dependencies, prefixListId: string, version: number | undefined): Promise<string[]> {
   const cidrs: string[] = [];
   let nextToken: string | undefined;
   do {
-    const request = new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, NextToken: nextToken });
+    // TargetVersion: the entries of exactly the version that will be modified.
+    const request = new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, TargetVersion: version, NextToken: nextToken });
     const page = await withRetry(deps, () => deps.ec2.send(request));
     cidrs.push(...(page.Entries ?? []).map((e) => e.Cidr!).filter(Boolean));
     nextToken = page.NextToken;
@@ -105,25 +111,27 @@ async function entriesOf(deps: Dependencies, prefixListId: string): Promise<stri
   return cidrs.sort();
 }
 
+/** The list changed (or is changing) since it was read. */
 function isVersionConflict(error: unknown): boolean {
   const { name, message } = error as Error;
-  return name === 'IncorrectState' || /version/i.test(message ?? '');
+  return name === 'IncorrectState' || (name === 'InvalidParameterValue' && /version/i.test(message ?? ''));
 }
 
 /** One refresh: resolve, plan, apply with the list's version, record missing-since stamps. Idempotent. */
 export async function refresh(config: AddressSetConfig, deps: Dependencies): Promise<RefreshResult> {
   const prefixListId = config.PrefixListId;
-  const maxEntries = Number(config.MaxEntries);
   const { cidrs, failures } = await resolveAll(config.Hostnames ?? [], deps, Number(config.LookupTimeoutMs));
   const wanted = [...new Set([...cidrs, ...(config.StaticCidrs ?? [])])].sort();
 
   for (let attempt = 1; ; attempt++) {
     const list = await settled(deps, prefixListId);
-    const current = await entriesOf(deps, prefixListId);
+    const current = await entriesOf(deps, prefixListId, list.Version);
     const missingSince: Record<string, number> = {};
     for (const tag of list.Tags ?? []) {
       if (tag.Key?.startsWith(MISSING_TAG_PREFIX)) missingSince[tag.Key.slice(MISSING_TAG_PREFIX.length)] = Date.parse(tag.Value ?? '');
     }
+    // The list's own size: it can differ from the configuration while a resize is under way.
+    const maxEntries = list.MaxEntries ?? Number(config.MaxEntries);
     const plan = planRefresh({
       current,
       missingSince,
@@ -150,6 +158,11 @@ export async function refresh(config: AddressSetConfig, deps: Dependencies): Pro
         if (isVersionConflict(error) && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
+      // Report success only once the change is live.
+      const after = await settled(deps, prefixListId);
+      if (after.State !== 'modify-complete') {
+        throw new Error(`prefix list ${prefixListId} ended in state ${after.State}: ${after.StateMessage ?? ''}`);
+      }
     }
     if (plan.markMissing.length > 0) {
       const stamp = new Date(deps.now()).toISOString();
@@ -173,26 +186,22 @@ function describeEntry(cidr: string, config: AddressSetConfig): string {
 }
 
 /** A CloudWatch embedded-metric-format line: the metric exists without any CloudWatch API call. */
-function metricLine(config: AddressSetConfig, result: RefreshResult, now: number): string {
+function metricLine(config: AddressSetConfig, result: RefreshResult | { failures: string[] }, now: number): string {
+  const counts = 'entries' in result
+    ? { Entries: result.entries.length, EntriesAdded: result.added.length, EntriesRemoved: result.removed.length }
+    : {};
   return JSON.stringify({
     _aws: {
       Timestamp: now,
       CloudWatchMetrics: [{
         Namespace: config.MetricNamespace,
         Dimensions: [['AddressSet']],
-        Metrics: [
-          { Name: 'RefreshFailures', Unit: 'Count' },
-          { Name: 'Entries', Unit: 'Count' },
-          { Name: 'EntriesAdded', Unit: 'Count' },
-          { Name: 'EntriesRemoved', Unit: 'Count' },
-        ],
+        Metrics: [{ Name: 'RefreshFailures', Unit: 'Count' }, ...Object.keys(counts).map((Name) => ({ Name, Unit: 'Count' }))],
       }],
     },
     AddressSet: config.AddressSetName,
     RefreshFailures: result.failures.length > 0 ? 1 : 0,
-    Entries: result.entries.length,
-    EntriesAdded: result.added.length,
-    EntriesRemoved: result.removed.length,
+    ...counts,
     failures: result.failures,
   });
 }
@@ -206,8 +215,9 @@ export interface AddressSetEvent {
   readonly scheduled?: AddressSetConfig;
 }
 
-export function defaultDependencies(timeoutMs = 2000): Dependencies {
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
+export function defaultDependencies(): Dependencies {
+  // Per-try timeout and retries of the resolver fit well within the overall lookup timeout (5 s).
+  const resolver = new Resolver({ timeout: 1000, tries: 3 });
   return {
     ec2: new EC2Client({}),
     resolve4: (hostname) => resolver.resolve4(hostname),
@@ -223,7 +233,7 @@ export async function handleEvent(event: AddressSetEvent, deps: Dependencies) {
     try {
       return await refresh(event.scheduled, deps);
     } catch (error) {
-      deps.log(metricLine(event.scheduled, { added: [], removed: [], entries: [], failures: [`error: ${(error as Error).message}`] }, deps.now()));
+      deps.log(metricLine(event.scheduled, { failures: [`error: ${(error as Error).message}`] }, deps.now()));
       return undefined;
     }
   }
@@ -233,14 +243,14 @@ export async function handleEvent(event: AddressSetEvent, deps: Dependencies) {
     return { PhysicalResourceId: event.PhysicalResourceId };
   }
   const result = await refresh(config, deps);
-  if (result.failures.length > 0) {
-    // At deploy time a broken allowlist must stop the deployment; nothing was removed.
+  if (result.failures.length > 0 && event.RequestType === 'Create') {
+    // A new allowlist that does not resolve must stop the deployment. An Update (or the Update of a
+    // rollback) must not: it would leave the stack unable to roll back. The metric reports it instead.
     throw new Error(`could not resolve the address set completely: ${result.failures.join('; ')}`);
   }
   return { PhysicalResourceId: config.PrefixListId, Data: { Entries: String(result.entries.length) } };
 }
 
 export async function handler(event: AddressSetEvent) {
-  const config = event.scheduled ?? event.ResourceProperties;
-  return handleEvent(event, defaultDependencies(Number(config?.LookupTimeoutMs ?? 2000)));
+  return handleEvent(event, defaultDependencies());
 }

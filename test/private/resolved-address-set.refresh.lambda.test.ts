@@ -33,6 +33,12 @@ class FakePrefixList {
   modifications = 0;
   /** Errors thrown by the next ModifyManagedPrefixList calls, in order. */
   modifyFaults: Error[] = [];
+  /** States reported by the next DescribeManagedPrefixLists calls, then 'modify-complete'. */
+  states: string[] = [];
+  /** Something to do before the next modification is checked (another writer, say). */
+  beforeModify?: () => void;
+  /** Entries per GetManagedPrefixListEntries page. */
+  pageSize = 100;
 
   install() {
     ec2Mock.reset();
@@ -40,21 +46,31 @@ class FakePrefixList {
       PrefixLists: [{
         PrefixListId: config.PrefixListId,
         Version: this.version,
-        State: 'modify-complete',
+        State: this.states.shift() ?? 'modify-complete',
         MaxEntries: Number(config.MaxEntries),
         Tags: [...this.tags].map(([Key, Value]) => ({ Key, Value })),
       }],
     }));
-    ec2Mock.on(GetManagedPrefixListEntriesCommand).callsFake(() => ({
-      Entries: [...this.entries].map(([Cidr, Description]) => ({ Cidr, Description })),
-    }));
+    ec2Mock.on(GetManagedPrefixListEntriesCommand).callsFake((input) => {
+      if (input.TargetVersion !== undefined && input.TargetVersion !== this.version) throw named('InvalidParameterValue', 'no such version');
+      const all = [...this.entries].map(([Cidr, Description]) => ({ Cidr, Description }));
+      const start = Number(input.NextToken ?? 0);
+      const next = start + this.pageSize;
+      return { Entries: all.slice(start, next), NextToken: next < all.length ? String(next) : undefined };
+    });
     ec2Mock.on(ModifyManagedPrefixListCommand).callsFake((input) => {
       const fault = this.modifyFaults.shift();
       if (fault) throw fault;
-      if (input.CurrentVersion !== this.version) throw named('IncorrectState', 'The prefix list version does not match');
+      this.beforeModify?.();
+      this.beforeModify = undefined;
+      if (input.CurrentVersion !== this.version) throw named('InvalidParameterValue', 'The specified version does not match the current version of the prefix list');
+      const after = new Set(this.entries.keys());
+      for (const e of input.RemoveEntries ?? []) after.delete(e.Cidr);
+      for (const e of input.AddEntries ?? []) after.add(e.Cidr);
+      if (after.size > Number(config.MaxEntries)) throw named('PrefixListMaxEntriesExceeded', 'too many entries');
       for (const e of input.RemoveEntries ?? []) this.entries.delete(e.Cidr);
       for (const e of input.AddEntries ?? []) this.entries.set(e.Cidr, e.Description);
-      if (this.entries.size > Number(config.MaxEntries)) throw named('PrefixListMaxEntriesExceeded', 'too many entries');
+      this.states.push('modify-in-progress');
       this.version++;
       this.modifications++;
       return { PrefixList: { Version: this.version } };
@@ -208,15 +224,71 @@ describe('refresh', () => {
   });
 
   test('a version conflict (someone modified the list meanwhile) re-reads and plans again', async () => {
+    // Another writer adds an entry between our read (version 1) and our modification.
+    list.beforeModify = () => { list.entries.set('151.101.0.223/32', 'someone else'); list.version = 2; };
+    const result = await refresh(config, deps(PYPI, { t: T0 }));
+    const modifies = ec2Mock.commandCalls(ModifyManagedPrefixListCommand).map((c) => c.args[0].input);
+    expect(modifies.map((m) => m.CurrentVersion)).toEqual([1, 2]);
+    // The second plan saw the other writer's entry and does not add it again.
+    expect(modifies[1].AddEntries!.map((e) => e.Cidr)).toEqual(FIRST.filter((c) => c !== '151.101.0.223/32'));
+    expect(result.entries).toEqual(FIRST);
+    expect(list.cidrs()).toEqual(FIRST);
+  });
+
+  test('waits for a modification in progress before reading, and for its own before reporting', async () => {
+    list.states = ['modify-in-progress', 'modify-in-progress'];
+    await refresh(config, deps(PYPI, { t: T0 }));
+    expect(list.cidrs()).toEqual(FIRST);
+    // 2 in-progress reads, 1 settled read before planning, then in-progress + complete after modifying
+    expect(ec2Mock.commandCalls(DescribeManagedPrefixListsCommand).length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('a list left in modify-failed is still usable and gets repaired', async () => {
+    list.states = ['modify-failed'];
+    const log: string[] = [];
+    const result = await refresh(config, deps(PYPI, { t: T0 }, log));
+    expect(result.entries).toEqual(FIRST);
+    expect(log[0]).toMatch(/modify-failed/);
+  });
+
+  test('a list in create-failed fails the refresh', async () => {
+    list.states = ['create-failed'];
+    await expect(refresh(config, deps(PYPI, { t: T0 }))).rejects.toThrow(/state create-failed/);
+  });
+
+  test('reads every page of entries', async () => {
     const now = { t: T0 };
-    // Another writer adds a static entry between our read and our modify.
-    list.modifyFaults = [named('IncorrectState', 'The specified version does not match the current version')];
-    list.entries.set('10.9.0.0/16', 'someone else');
-    list.version = 2;
+    await refresh(config, deps(PYPI, now));
+    list.pageSize = 1;
     const result = await refresh(config, deps(PYPI, now));
-    expect(ec2Mock.commandCalls(ModifyManagedPrefixListCommand)).toHaveLength(2);
-    expect(ec2Mock.commandCalls(ModifyManagedPrefixListCommand)[1].args[0].input.CurrentVersion).toBe(2);
-    expect(result.added).toEqual(FIRST);
+    expect(result.added).toEqual([]);
+    expect(ec2Mock.commandCalls(GetManagedPrefixListEntriesCommand).length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('an unreadable missing-since stamp is replaced, not kept forever', async () => {
+    const now = { t: T0 };
+    await refresh(config, deps(PYPI, now));
+    list.tags.set(`${MISSING_TAG_PREFIX}151.101.64.223/32`, 'garbage');
+    now.t += HOUR;
+    await refresh(config, deps({ ...PYPI, 'pypi.org': ['151.101.0.223'] }, now));
+    expect(list.tags.get(`${MISSING_TAG_PREFIX}151.101.64.223/32`)).toBe(new Date(now.t).toISOString());
+  });
+
+  test('when the list is full of stale addresses, the oldest stale ones make room for new ones', async () => {
+    const now = { t: T0 };
+    await refresh(config, deps(PYPI, now)); // 4 of 8 entries
+    now.t += HOUR;
+    await refresh(config, deps({ 'pypi.org': ['151.101.2.223', '151.101.66.223'], 'files.pythonhosted.org': ['151.101.3.63', '151.101.67.63'] }, now));
+    expect(list.cidrs()).toHaveLength(8); // 4 stale (in grace) + 4 new
+    now.t += HOUR;
+    const rotated = { 'pypi.org': ['151.101.4.223', '151.101.68.223'], 'files.pythonhosted.org': ['151.101.5.63'] };
+    const result = await refresh(config, deps(rotated, now));
+    expect(result.failures).toEqual([]);
+    expect(result.added).toHaveLength(3);
+    // Only the first four are stamped as missing (an hour ago); the second four are only now found missing.
+    expect(result.removed).toHaveLength(3);
+    expect(result.removed.every((c) => FIRST.includes(c))).toBe(true);
+    expect(list.cidrs()).toHaveLength(8);
   });
 
   test('addresses that cannot fit are not written, and the overflow is reported', async () => {
@@ -248,6 +320,20 @@ describe('handleEvent', () => {
       .rejects.toThrow(/could not resolve the address set completely: pypi\.org: ENOTFOUND/);
   });
 
+  test('Update does not fail on a lookup failure (a rollback must be able to run), and reports it', async () => {
+    const log: string[] = [];
+    const response = await handleEvent({ RequestType: 'Update', PhysicalResourceId: config.PrefixListId, ResourceProperties: config },
+      deps({ ...PYPI, 'pypi.org': 'ENOTFOUND' }, { t: T0 }, log));
+    expect(response).toEqual({ PhysicalResourceId: config.PrefixListId, Data: { Entries: '2' } });
+    expect(JSON.parse(log[0]).RefreshFailures).toBe(1);
+  });
+
+  test('a scheduled refresh that succeeds reports zero failures', async () => {
+    const log: string[] = [];
+    await handleEvent({ scheduled: config }, deps(PYPI, { t: T0 }, log));
+    expect(JSON.parse(log[0])).toMatchObject({ RefreshFailures: 0, Entries: 4 });
+  });
+
   test('Delete touches nothing (CloudFormation deletes the prefix list)', async () => {
     const response = await handleEvent({ RequestType: 'Delete', PhysicalResourceId: config.PrefixListId, ResourceProperties: config }, deps(PYPI, { t: T0 }));
     expect(response).toEqual({ PhysicalResourceId: config.PrefixListId });
@@ -258,7 +344,9 @@ describe('handleEvent', () => {
     ec2Mock.on(DescribeManagedPrefixListsCommand).rejects(named('UnauthorizedOperation', 'not authorized'));
     const log: string[] = [];
     await expect(handleEvent({ scheduled: config }, deps(PYPI, { t: T0 }, log))).resolves.toBeUndefined();
-    expect(JSON.parse(log[0])).toMatchObject({ RefreshFailures: 1, failures: ['error: not authorized'] });
+    const metric = JSON.parse(log[0]);
+    expect(metric).toMatchObject({ RefreshFailures: 1, failures: ['error: not authorized'] });
+    expect(metric.Entries).toBeUndefined(); // unknown, not zero
     expect(list.cidrs()).toEqual([]);
   });
 });

@@ -77,7 +77,8 @@ describe.each(stacks.map((s) => [s.stackName, s] as [string, Stack]))('%s', (_na
 test('the PyPI configuration: the notebook\'s only internet egress is 443 to the resolved prefix list', () => {
   const template = Template.fromStack(stacks[2]);
   const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties);
-  const pypiEgress = egress.filter((p) => JSON.stringify(p.DestinationPrefixListId ?? '').includes('PypiAllowlistAddressesPrefixList'));
+  const addressSet = Object.keys(template.findResources('Custom::ResolvedAddressSet'))[0];
+  const pypiEgress = egress.filter((p) => p.DestinationPrefixListId?.Ref === addressSet);
   expect(pypiEgress).toHaveLength(1);
   expect(pypiEgress[0]).toMatchObject({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 });
   template.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
