@@ -18,6 +18,7 @@ import {
   ManagedPrefixList,
 } from '@aws-sdk/client-ec2';
 import { AddressSetConfig, hostCidr, planRefresh } from './address-set-plan';
+import { MAX_ATTEMPTS, metricLine as emfLine, withRetry as retrying } from './handler-support';
 
 /** Tag key prefix recording when an entry stopped resolving. */
 export const MISSING_TAG_PREFIX = 'cdk-sagemaker-egress:missing-since:';
@@ -38,19 +39,9 @@ export interface RefreshResult {
   readonly failures: string[];
 }
 
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
-const MAX_ATTEMPTS = 5;
-
 /** Retries throttled EC2 calls with exponential backoff. */
-async function withRetry<T>(deps: Dependencies, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!THROTTLING.has((error as Error).name) || attempt >= MAX_ATTEMPTS) throw error;
-      await deps.sleep(100 * 2 ** attempt);
-    }
-  }
+function withRetry<T>(deps: Dependencies, call: () => Promise<T>): Promise<T> {
+  return retrying(deps.sleep, call);
 }
 
 /** Resolves every host name to IPv4 addresses (CNAMEs are followed by the resolver). */
@@ -185,24 +176,17 @@ function describeEntry(cidr: string, config: AddressSetConfig): string {
   return (config.StaticCidrs ?? []).includes(cidr) ? 'static' : 'resolved';
 }
 
-/** A CloudWatch embedded-metric-format line: the metric exists without any CloudWatch API call. */
+/** The refresh's metrics as an embedded-metric-format line. */
 function metricLine(config: AddressSetConfig, result: RefreshResult | { failures: string[] }, now: number): string {
-  const counts = 'entries' in result
+  const counts: Record<string, number> = 'entries' in result
     ? { Entries: result.entries.length, EntriesAdded: result.added.length, EntriesRemoved: result.removed.length }
     : {};
-  return JSON.stringify({
-    _aws: {
-      Timestamp: now,
-      CloudWatchMetrics: [{
-        Namespace: config.MetricNamespace,
-        Dimensions: [['AddressSet']],
-        Metrics: [{ Name: 'RefreshFailures', Unit: 'Count' }, ...Object.keys(counts).map((Name) => ({ Name, Unit: 'Count' }))],
-      }],
-    },
-    AddressSet: config.AddressSetName,
-    RefreshFailures: result.failures.length > 0 ? 1 : 0,
-    ...counts,
-    failures: result.failures,
+  return emfLine({
+    namespace: config.MetricNamespace,
+    dimension: ['AddressSet', config.AddressSetName],
+    counts: { RefreshFailures: result.failures.length > 0 ? 1 : 0, ...counts },
+    timestamp: now,
+    details: { failures: result.failures },
   });
 }
 
