@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { closedSecurityGroup } from './private/closed-security-group';
+import { RestrictedEgressVpc } from './restricted-egress-vpc';
 import { ResolvedAddressSet } from './private/resolved-address-set';
 import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
 import { allowAwsEndpoints } from './private/workload-access';
@@ -157,6 +158,19 @@ export class PypiAllowlistSecurityGroup extends Construct implements ec2.IConnec
     this.connections = new ec2.Connections({ securityGroups: [group] });
     group.addEgressRule(ec2.Peer.prefixList(this.prefixListId), ec2.Port.tcp(443), 'HTTPS to the package index (resolved, refreshed prefix list)');
     allowAwsEndpoints(this, props.vpc, this);
+
+    // With tightened NACLs the package-index addresses must be let through them too (workload and NAT
+    // subnets); the group, and so every workload using it, waits until they are.
+    const network = RestrictedEgressVpc.ownerOf(props.vpc);
+    if (network) {
+      const naclEntries = network.addNaclDestination(this, 'NaclEntries', {
+        prefixListId: this.prefixListId,
+        prefixListArn: this.prefixListArn,
+        maxEntries,
+        description: 'the Python package index',
+      });
+      group.node.addDependency(naclEntries);
+    }
   }
 }
 

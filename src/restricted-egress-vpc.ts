@@ -3,12 +3,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { EndpointSet } from './endpoint-set';
+import { NaclTightening } from './nacl-tightening';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
-import { S3PrefixListLookup } from './private/s3-prefix-list';
+import { NACL_RULE_BLOCK_SIZE, NaclRangeSync } from './private/nacl-range-sync';
 import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
+import { S3EndpointKind, S3EndpointPolicy, S3EndpointStrategy } from './s3-endpoint-strategy';
 
 const BRAND = Symbol.for('cdk-sagemaker-egress.RestrictedEgressVpc');
 
@@ -152,6 +154,46 @@ export interface RestrictedEgressVpcProps {
    * @default - a new key with automatic rotation
    */
   readonly flowLogKey?: kms.IKey;
+
+  /**
+   * How workloads reach S3: a gateway endpoint (free), an interface endpoint (per AZ-hour; the only
+   * kind a NACL limited to the VPC CIDR lets through), or both.
+   *
+   * @default S3EndpointKind.GATEWAY
+   */
+  readonly s3Endpoint?: S3EndpointKind;
+
+  /**
+   * The S3 endpoint policy.
+   *
+   * @default S3EndpointPolicy.dataPerimeter() - buckets of this account and the AWS-owned buckets SageMaker needs
+   */
+  readonly s3EndpointPolicy?: S3EndpointPolicy;
+
+  /**
+   * Network ACLs of the workload subnets (and of the NAT subnets in NAT mode): AWS's default (allow
+   * all) or tightened to the VPC CIDR plus HTTPS to the destinations the configuration needs (S3 ranges
+   * with a gateway endpoint, the package index of a `PypiAllowlistSecurityGroup`).
+   *
+   * @default NaclTightening.off()
+   */
+  readonly naclTightening?: NaclTightening;
+}
+
+/** A destination that tightened NACLs must let HTTPS through to, held in a prefix list. */
+export interface NaclDestinationOptions {
+  /** The prefix list whose entries are the destination (it may change at run time). */
+  readonly prefixListId: string;
+  /** The prefix list's ARN (the synchronisation reads it). */
+  readonly prefixListArn: string;
+  /**
+   * The prefix list's max entries, if known: checked against the NACL rule budget at synth time.
+   *
+   * @default - unknown: only checked at deploy time
+   */
+  readonly maxEntries?: number;
+  /** What the destination is, for descriptions and messages ("the Python package index"). */
+  readonly description: string;
 }
 
 /**
@@ -160,7 +202,10 @@ export interface RestrictedEgressVpcProps {
  * - Workload subnets are private (default route to a NAT gateway) or isolated (no internet route at all).
  * - The default security group is stripped of all rules; no subnet assigns public IPs.
  * - Every flow (`ALL`) is logged to a log group encrypted with a customer-managed key and kept a year.
- * - S3 is reached through a gateway endpoint on the workload route tables.
+ * - S3 is reached through a gateway endpoint on the workload route tables (free), an interface endpoint,
+ *   or both (`s3Endpoint`), under a data-perimeter endpoint policy.
+ * - Optionally (`naclTightening`), the subnets' NACLs allow only the VPC CIDR and HTTPS to the
+ *   destinations the configuration needs, kept current at deploy time and on a schedule.
  * - AWS APIs are reached through interface endpoints with private DNS, behind one security group that
  *   accepts HTTPS only from the workloads registered with `allowWorkload()`, not from the whole VPC.
  */
@@ -192,20 +237,28 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** The chosen internet egress. */
   public readonly internetEgress: InternetEgress;
-  /** The S3 gateway endpoint. */
-  public readonly s3GatewayEndpoint: ec2.IGatewayVpcEndpoint;
+  /** How workloads reach S3: the endpoint(s) and their policy. */
+  public readonly s3Endpoint: S3EndpointStrategy;
+  /** The NACL setting. */
+  public readonly naclTightening: NaclTightening;
+  /** The NACL of the workload subnets, when tightened. */
+  public readonly workloadNetworkAcl?: ec2.INetworkAcl;
+  /** The NACL of the NAT gateways' subnets, when tightened in NAT mode. */
+  public readonly egressNetworkAcl?: ec2.INetworkAcl;
   /** The encrypted log group receiving the VPC flow log. */
   public readonly flowLogGroup: logs.ILogGroup;
   /** The key encrypting the flow-log group. */
   public readonly flowLogKey: kms.IKey;
   /**
    * The id of the region's S3 prefix list, which the gateway endpoint routes to, looked up at deploy
-   * time (a token). Use it in security-group egress rules.
+   * time (a token), with the gateway kinds of `s3Endpoint`.
    */
-  public readonly s3PrefixListId: string;
+  public readonly s3PrefixListId?: string;
 
   private readonly endpointSubnets: ec2.SubnetSelection;
-  private readonly endpoints = new Map<string, ec2.InterfaceVpcEndpoint>();
+  private readonly endpoints = new Map<string, ec2.IInterfaceVpcEndpoint>();
+  /** Destinations registered for the tightened NACLs (S3 ranges first), for the synth-time budget. */
+  private readonly naclDestinations: { description: string; maxEntries?: number }[] = [];
 
   constructor(scope: Construct, id: string, props: RestrictedEgressVpcProps = {}) {
     super(scope, id);
@@ -293,11 +346,6 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     // The role has its permissions only through the managed policy: attach it before delivery starts.
     flowLog.node.addDependency(flowLogDelivery.policy);
 
-    this.s3GatewayEndpoint = vpc.addGatewayEndpoint('S3GatewayEndpoint', {
-      service: ec2.GatewayVpcEndpointAwsService.S3,
-      subnets: [this.workloadSubnets],
-    });
-
     // Endpoints answer requests; they never open connections, so the group has no egress at all.
     const endpointSecurityGroup = closedSecurityGroup(this, 'EndpointSecurityGroup', vpc,
       'Interface VPC endpoints: HTTPS from registered workloads only');
@@ -310,7 +358,44 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
         'an environment-agnostic stack gets 2 AZs; set the stack\'s env (account and region) to use more');
     }
     this.endpointSubnets = { subnets: workloadSubnets.slice(0, endpointAzs) };
-    this.s3PrefixListId = S3PrefixListLookup.of(this).prefixListId;
+
+    const s3Kind = props.s3Endpoint ?? S3EndpointKind.GATEWAY;
+    this.s3Endpoint = new S3EndpointStrategy(this, 'S3Endpoint', {
+      vpc,
+      kind: s3Kind,
+      subnets: this.workloadSubnets,
+      // The interface endpoint sits with the other interface endpoints, behind the same security group.
+      interfaceSubnets: s3Kind.usesInterfaceEndpoint ? this.endpointSubnets : undefined,
+      securityGroup: s3Kind.usesInterfaceEndpoint ? endpointSecurityGroup : undefined,
+      policy: props.s3EndpointPolicy,
+    });
+    this.s3PrefixListId = this.s3Endpoint.s3PrefixListId;
+    if (this.s3Endpoint.interfaceEndpoint) {
+      this.endpoints.set(ec2.InterfaceVpcEndpointAwsService.S3.name, this.s3Endpoint.interfaceEndpoint);
+    }
+
+    this.naclTightening = props.naclTightening ?? NaclTightening.off();
+    if (this.naclTightening.enabled) {
+      const workloadAcl = this.createTightenedAcl('WorkloadNetworkAcl', vpcCidr);
+      this.workloadNetworkAcl = workloadAcl;
+      let s3Ranges: NaclRangeSync | undefined;
+      if (s3Kind.usesGatewayEndpoint) {
+        // The trap this closes: S3 answers a gateway-endpoint request from its public ranges, which a
+        // NACL limited to the VPC CIDR drops (NACLs are stateless and cannot reference prefix lists).
+        s3Ranges = this.createNaclSync('S3Ranges', [workloadAcl], {
+          prefixListId: this.s3Endpoint.s3PrefixListId!,
+          prefixListArn: this.s3Endpoint.s3PrefixListArn!,
+          description: 'the S3 ranges of the region (gateway endpoint)',
+        });
+      }
+      // Subnets switch to the NACL only once it lets S3's return traffic in.
+      this.associate(workloadAcl, vpc.selectSubnets(this.workloadSubnets).subnets, 'Workload', s3Ranges);
+      if (internetEgress.viaNatGateway) {
+        const egressAcl = this.createTightenedAcl('EgressNetworkAcl', vpcCidr);
+        this.egressNetworkAcl = egressAcl;
+        this.associate(egressAcl, vpc.publicSubnets, 'Egress');
+      }
+    }
 
     for (const set of props.endpointSets ?? [EndpointSet.NOTEBOOK]) {
       this.addEndpointSet(set);
@@ -320,7 +405,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   }
 
   /** Interface endpoints created so far. */
-  public get interfaceEndpoints(): ec2.InterfaceVpcEndpoint[] {
+  public get interfaceEndpoints(): ec2.IInterfaceVpcEndpoint[] {
     return [...this.endpoints.values()];
   }
 
@@ -341,7 +426,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
    * @param service the service, e.g. `ec2.InterfaceVpcEndpointAwsService.ECR`
    * @param id construct id of the endpoint; required for services that are not `InterfaceVpcEndpointAwsService`
    */
-  public addInterfaceEndpoint(service: ec2.IInterfaceVpcEndpointService, id?: string): ec2.InterfaceVpcEndpoint {
+  public addInterfaceEndpoint(service: ec2.IInterfaceVpcEndpointService, id?: string): ec2.IInterfaceVpcEndpoint {
     const existing = this.endpoints.get(service.name);
     if (existing) return existing;
     const constructId = id ?? (service instanceof ec2.InterfaceVpcEndpointAwsService ? `${endpointIdOf(service.shortName)}Endpoint` : undefined);
@@ -364,14 +449,95 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
 
   /**
    * Registers a workload: it may reach the interface endpoints on 443 (and they accept it), and S3 on
-   * 443 through the gateway endpoint (the region's S3 prefix list). Nothing else is opened.
+   * 443 the way `s3Endpoint` needs (the S3 prefix list, or the interface endpoint). Nothing else is opened.
    */
   public allowWorkload(workload: ec2.IConnectable): void {
     // Rules are declared from the workload's side so that a workload in another stack than the VPC puts
     // both rules in its own stack (no cross-stack cycle).
     workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS between a registered workload and the interface endpoints');
-    workload.connections.allowTo(ec2.Peer.prefixList(this.s3PrefixListId), ec2.Port.tcp(443),
-      'HTTPS to S3 through the gateway endpoint');
+    this.s3Endpoint.allowWorkload(workload);
+  }
+
+  /**
+   * Lets HTTPS to the entries of a prefix list (and its return traffic) through the tightened NACLs of
+   * the workload and NAT subnets, keeping the entries current at deploy time and on a schedule. Used by
+   * `PypiAllowlistSecurityGroup`; call it for other internet destinations of NAT mode.
+   *
+   * Does nothing (and returns an empty dependency) when the NACLs are not tightened, or warns when the
+   * VPC has no internet egress at all.
+   *
+   * @param scope where the synchronisation is created (the consumer's stack)
+   * @param id its construct id
+   * @returns what a resource needing the entries in place should depend on
+   */
+  public addNaclDestination(scope: Construct, id: string, options: NaclDestinationOptions): IDependable {
+    if (!this.naclTightening.enabled) return new DependencyGroup();
+    if (!this.internetEgress.viaNatGateway) {
+      Annotations.of(scope).addWarningV2('cdk-sagemaker-egress:naclDestinationWithoutInternet',
+        `${options.description} is an internet destination, but the VPC has no internet egress (InternetEgress.none()): nothing reaches it, and the NACLs are left as they are.`);
+      return new DependencyGroup();
+    }
+    return this.createNaclSync(id, [this.workloadNetworkAcl!, this.egressNetworkAcl!], options, scope);
+  }
+
+  /**
+   * A NACL that allows all traffic within the VPC CIDR both ways and nothing else; synchronisations add
+   * the external destinations in their own rule-number blocks (1000 and up), never touching these rules.
+   */
+  private createTightenedAcl(id: string, vpcCidr: string): ec2.NetworkAcl {
+    const acl = new ec2.NetworkAcl(this, id, { vpc: this.vpc });
+    const reason = 'Tightened NACLs are opt-in defence in depth under the security groups (naclTightening): they allow the VPC CIDR and, in rules kept current at deploy time, HTTPS to the destinations the configuration needs, so a security group opened by mistake still cannot reach the internet.';
+    acknowledgeNagFindings(acl.node.defaultChild as ec2.CfnNetworkAcl, [{ id: 'AwsSolutions-VPC3', reason }]);
+    for (const direction of [ec2.TrafficDirection.INGRESS, ec2.TrafficDirection.EGRESS]) {
+      const entry = acl.addEntry(direction === ec2.TrafficDirection.INGRESS ? 'VpcInbound' : 'VpcOutbound', {
+        ruleNumber: VPC_RULE_NUMBER,
+        cidr: ec2.AclCidr.ipv4(vpcCidr),
+        traffic: ec2.AclTraffic.allTraffic(),
+        direction,
+        ruleAction: ec2.Action.ALLOW,
+      });
+      acknowledgeNagFindings(entry.node.defaultChild as ec2.CfnNetworkAclEntry, [{ id: 'AwsSolutions-VPC3', reason }]);
+    }
+    return acl;
+  }
+
+  private associate(acl: ec2.INetworkAcl, subnets: ec2.ISubnet[], prefix: string, after?: IDependable): void {
+    subnets.forEach((subnet, i) => {
+      const association = new ec2.SubnetNetworkAclAssociation(this, `${prefix}NetworkAclAssociation${i + 1}`, { networkAcl: acl, subnet });
+      if (after) association.node.addDependency(after);
+    });
+  }
+
+  private createNaclSync(id: string, acls: ec2.INetworkAcl[], destination: NaclDestinationOptions, scope: Construct = this): NaclRangeSync {
+    const budget = this.naclTightening.maxEntriesPerDirection;
+    const index = this.naclDestinations.length;
+    this.naclDestinations.push({ description: destination.description, maxEntries: destination.maxEntries });
+    // Static part of the budget, per direction: the default deny rule, the VPC rule, and at least one
+    // entry per destination. What the destinations really need is counted again at deploy time.
+    const minimum = 2 + this.naclDestinations.length;
+    if (minimum > budget) {
+      invalid('naclTightening.maxEntriesPerDirection', `leave room for ${this.naclDestinations.length} NACL destination(s) plus the default deny and VPC rules (${minimum})`, budget,
+        'raise the "Rules per network ACL" quota and maxEntriesPerDirection (up to 40), or use S3EndpointKind.INTERFACE so that the S3 ranges need no NACL rules');
+    }
+    const known = this.naclDestinations.filter((d) => d.maxEntries !== undefined).reduce((sum, d) => sum + d.maxEntries!, 0);
+    const unknown = this.naclDestinations.filter((d) => d.maxEntries === undefined).length;
+    if (2 + known + unknown > budget) {
+      Annotations.of(scope).addWarningV2('cdk-sagemaker-egress:naclBudgetMayOverflow',
+        `The NACL destinations may need up to ${known} entries (+ ${unknown} of unknown size) besides the default deny and VPC rules, more than naclTightening.maxEntriesPerDirection (${budget}). ` +
+        'Deployment fails (and keeps the working entries) if they do not fit after aggregation; raise the quota and maxEntriesPerDirection, or lower the prefix list\'s maxEntries.');
+    }
+    const advice = this.s3Endpoint.kind.usesGatewayEndpoint
+      ? 'Raise the "Rules per network ACL" quota and naclTightening.maxEntriesPerDirection (up to 40), use S3EndpointKind.INTERFACE (no S3 ranges in the NACL), or allow fewer destinations.'
+      : 'Raise the "Rules per network ACL" quota and naclTightening.maxEntriesPerDirection (up to 40), or allow fewer destinations.';
+    return new NaclRangeSync(scope, id, {
+      networkAcls: acls,
+      sources: [{ prefixListId: destination.prefixListId, prefixListArn: destination.prefixListArn }],
+      ruleNumberBase: FIRST_SYNC_RULE_NUMBER + index * NACL_RULE_BLOCK_SIZE,
+      maxEntriesPerDirection: budget,
+      refreshInterval: this.naclTightening.refreshInterval,
+      subject: `the NACL entries for ${destination.description}`,
+      overflowAdvice: advice,
+    });
   }
 
   /**
@@ -439,6 +605,11 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     }
   }
 }
+
+/** Rule number of the VPC-internal NACL rules. */
+const VPC_RULE_NUMBER = 100;
+/** First rule number of the blocks kept by NACL synchronisations (one block of 100 each). */
+const FIRST_SYNC_RULE_NUMBER = 1000;
 
 /** Layout values must be concrete at synth time: a token would silently produce a different network. */
 function requireConcrete(prop: string, value: string | number): void {

@@ -24,6 +24,8 @@ export class S3PrefixListLookup extends Construct {
 
   /** The prefix list id (a deploy-time token). */
   public readonly prefixListId: string;
+  /** The prefix list's ARN, as EC2 reports it (a deploy-time token); AWS-managed lists are owned by "aws". */
+  public readonly prefixListArn: string;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -34,7 +36,7 @@ export class S3PrefixListLookup extends Construct {
       action: 'describeManagedPrefixLists',
       parameters: { Filters: [{ Name: 'prefix-list-name', Values: [prefixListName] }] },
       physicalResourceId: cr.PhysicalResourceId.fromResponse('PrefixLists.0.PrefixListId'),
-      outputPaths: ['PrefixLists.0.PrefixListId'],
+      outputPaths: ['PrefixLists.0.PrefixListId', 'PrefixLists.0.PrefixListArn'],
     };
     const lookup = new cr.AwsCustomResource(this, 'Lookup', {
       onCreate: call,
@@ -47,6 +49,8 @@ export class S3PrefixListLookup extends Construct {
       installLatestAwsSdk: false,
     });
     this.prefixListId = lookup.getResponseField('PrefixLists.0.PrefixListId');
+    // Read from EC2 rather than composed: the owner part of an AWS-managed list's ARN is not documented.
+    this.prefixListArn = lookup.getResponseField('PrefixLists.0.PrefixListArn');
 
     const policy = lookup.node.tryFindChild('CustomResourcePolicy');
     const cfnPolicy = policy && cfnResourceOf(policy);

@@ -1,0 +1,224 @@
+/**
+ * Keeps a reserved block of rule numbers in one or more NACLs equal to "HTTPS out to the entries of
+ * these prefix lists, return traffic in". Invoked by CloudFormation (provider framework) on create and
+ * update, and by an EventBridge schedule, so that a range AWS adds to the S3 prefix list, or an address
+ * the package-index set gains, reaches the NACL without a redeploy.
+ *
+ * Fail safe: a prefix list that cannot be read, or reads empty, changes nothing; destinations that do not
+ * fit the NACL's rule quota change nothing (the previous, working entries stay); entries outside the
+ * block (the VPC-internal rules) are never touched. Every run reports a CloudWatch metric (EMF).
+ */
+import {
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  EC2Client,
+  GetManagedPrefixListEntriesCommand,
+  ReplaceNetworkAclEntryCommand,
+} from '@aws-sdk/client-ec2';
+import { aggregateIpv4Cidrs } from './cidr';
+import { MAX_ATTEMPTS, metricLine, withRetry } from './handler-support';
+import { AclEntry, AclOperation, AclPlan, NaclSyncConfig, planAclSync } from './nacl-plan';
+
+export interface Dependencies {
+  readonly ec2: Pick<EC2Client, 'send'>;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly log: (line: string) => void;
+}
+
+export interface SyncResult {
+  /** Aggregated destinations (each takes one rule per direction). */
+  readonly cidrs: string[];
+  /** Operations applied, over all NACLs. */
+  readonly changes: number;
+  /** Sources that could not be read, and why; or the overflow. Empty on success. */
+  readonly failures: string[];
+  /** The destinations did not fit: nothing was changed. */
+  readonly overflow: boolean;
+}
+
+/** Errors that mean another writer changed the NACL since it was read: read again and plan again. */
+const CONCURRENT_CHANGE = new Set(['NetworkAclEntryAlreadyExists', 'InvalidNetworkAclEntry.NotFound']);
+
+/** Reads every source; a source that fails or is empty is reported and contributes nothing. */
+export async function readDestinations(config: NaclSyncConfig, deps: Dependencies): Promise<{ cidrs: string[]; failures: string[] }> {
+  const cidrs: string[] = [...config.StaticCidrs ?? []];
+  const failures: string[] = [];
+  for (const prefixListId of config.PrefixListIds ?? []) {
+    try {
+      const entries: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const request = new GetManagedPrefixListEntriesCommand({ PrefixListId: prefixListId, NextToken: nextToken });
+        const page = await withRetry(deps.sleep, () => deps.ec2.send(request));
+        entries.push(...(page.Entries ?? []).map((e) => e.Cidr).filter((c): c is string => Boolean(c)));
+        nextToken = page.NextToken;
+      } while (nextToken);
+      // No list this library reads is legitimately empty: an empty answer is a fault, not "allow nothing".
+      if (entries.length === 0) failures.push(`${prefixListId}: no entries`);
+      cidrs.push(...entries);
+    } catch (error) {
+      failures.push(`${prefixListId}: ${(error as Error).name}: ${(error as Error).message}`);
+    }
+  }
+  return { cidrs: aggregateIpv4Cidrs(cidrs), failures };
+}
+
+async function entriesOf(deps: Dependencies, networkAclId: string): Promise<AclEntry[]> {
+  const out = await withRetry(deps.sleep, () => deps.ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [networkAclId] })));
+  const acl = out.NetworkAcls?.[0];
+  if (!acl) throw new Error(`network ACL ${networkAclId} not found`);
+  return (acl.Entries ?? []).map((e) => ({
+    ruleNumber: e.RuleNumber!,
+    egress: e.Egress === true,
+    protocol: e.Protocol ?? '',
+    ruleAction: e.RuleAction ?? '',
+    cidrBlock: e.CidrBlock,
+    ipv6CidrBlock: e.Ipv6CidrBlock,
+    portRange: e.PortRange ? { from: e.PortRange.From!, to: e.PortRange.To! } : undefined,
+  }));
+}
+
+async function apply(deps: Dependencies, networkAclId: string, operation: AclOperation): Promise<void> {
+  const { entry } = operation;
+  if (operation.action === 'delete') {
+    await withRetry(deps.sleep, () => deps.ec2.send(new DeleteNetworkAclEntryCommand({
+      NetworkAclId: networkAclId, RuleNumber: entry.ruleNumber, Egress: entry.egress,
+    })));
+    return;
+  }
+  const input = {
+    NetworkAclId: networkAclId,
+    RuleNumber: entry.ruleNumber,
+    Egress: entry.egress,
+    Protocol: entry.protocol,
+    RuleAction: entry.ruleAction as 'allow',
+    CidrBlock: entry.cidrBlock,
+    PortRange: entry.portRange && { From: entry.portRange.from, To: entry.portRange.to },
+  };
+  const command = operation.action === 'create' ? new CreateNetworkAclEntryCommand(input) : new ReplaceNetworkAclEntryCommand(input);
+  await withRetry(deps.sleep, () => deps.ec2.send(command));
+}
+
+/** One synchronisation of every NACL. Idempotent: a second run with the same sources changes nothing. */
+export async function sync(config: NaclSyncConfig, deps: Dependencies): Promise<SyncResult> {
+  const { cidrs, failures } = await readDestinations(config, deps);
+  if (failures.length > 0) {
+    // Never shrink the allowlist on a failed read: the entries in place keep working.
+    return report(config, deps, { cidrs, changes: 0, failures, overflow: false });
+  }
+  for (let attempt = 1; ; attempt++) {
+    const plans: [string, AclPlan][] = [];
+    for (const networkAclId of config.NetworkAclIds) {
+      const plan = planAclSync({
+        entries: await entriesOf(deps, networkAclId),
+        cidrs,
+        ruleNumberBase: Number(config.RuleNumberBase),
+        ruleNumberCount: Number(config.RuleNumberCount),
+        maxEntriesPerDirection: Number(config.MaxEntriesPerDirection),
+        port: Number(config.Port),
+      });
+      if (plan.overflow) {
+        // Checked for every NACL before any is changed: all stay as they were.
+        return report(config, deps, {
+          cidrs, changes: 0, overflow: true,
+          failures: [`overflow in ${networkAclId}: ${plan.overflow}. ${config.OverflowAdvice}`],
+        });
+      }
+      plans.push([networkAclId, plan]);
+    }
+    let changes = 0;
+    try {
+      for (const [networkAclId, plan] of plans) {
+        for (const operation of plan.operations) {
+          await apply(deps, networkAclId, operation);
+          changes++;
+        }
+      }
+    } catch (error) {
+      if (CONCURRENT_CHANGE.has((error as Error).name) && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+    return report(config, deps, { cidrs, changes, failures: [], overflow: false });
+  }
+}
+
+function report(config: NaclSyncConfig, deps: Dependencies, result: SyncResult): SyncResult {
+  deps.log(failureLine(config, deps, result.failures, { Destinations: result.cidrs.length, EntriesChanged: result.changes }));
+  return result;
+}
+
+function failureLine(config: NaclSyncConfig, deps: Dependencies, failures: string[], counts: Record<string, number> = {}): string {
+  return metricLine({
+    namespace: config.MetricNamespace,
+    dimension: ['NaclSync', config.SyncName],
+    counts: { RefreshFailures: failures.length > 0 ? 1 : 0, ...counts },
+    timestamp: deps.now(),
+    details: { failures },
+  });
+}
+
+/** CloudFormation (provider framework) or schedule event. */
+export interface NaclSyncEvent {
+  readonly RequestType?: 'Create' | 'Update' | 'Delete';
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties?: NaclSyncConfig & { ServiceToken?: string };
+  readonly OldResourceProperties?: NaclSyncConfig & { ServiceToken?: string };
+  /** Set by the schedule: the same configuration as the custom resource. */
+  readonly scheduled?: NaclSyncConfig;
+}
+
+export function defaultDependencies(): Dependencies {
+  return {
+    ec2: new EC2Client({}),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (line) => console.log(line),
+  };
+}
+
+export async function handleEvent(event: NaclSyncEvent, deps: Dependencies) {
+  if (event.scheduled) {
+    // A scheduled run never fails loudly: the metric and alarm report it, the NACLs stay as they were.
+    try {
+      return await sync(event.scheduled, deps);
+    } catch (error) {
+      deps.log(failureLine(event.scheduled, deps, [`error: ${(error as Error).name}: ${(error as Error).message}`]));
+      return undefined;
+    }
+  }
+  const config = event.ResourceProperties!;
+  const physicalResourceId = event.PhysicalResourceId ?? `nacl-sync:${config.SyncName}`;
+  if (event.RequestType === 'Delete') {
+    // Nothing to undo: the entries go with their NACL, and removing them first would cut off the
+    // subnets while they are still associated.
+    return { PhysicalResourceId: physicalResourceId };
+  }
+  const result = await sync(config, deps);
+  if (result.failures.length > 0 && mustFail(event)) {
+    throw new Error(`the NACL destinations could not be put in place: ${result.failures.join('; ')}`);
+  }
+  return { PhysicalResourceId: physicalResourceId, Data: { Destinations: String(result.cidrs.length) } };
+}
+
+/**
+ * Whether a failure must stop the deployment. It must when a NACL would otherwise go live without the
+ * destinations: on Create, and on an Update that adds a NACL. It must also when the Update lowers the
+ * rule budget below what is needed (the user's change is wrong; its rollback raises the budget again).
+ * Any other Update (including the Update of a rollback) must not fail, or the stack could not roll
+ * back: the NACLs keep their working entries and the metric reports the failure.
+ */
+function mustFail(event: NaclSyncEvent): boolean {
+  if (event.RequestType === 'Create') return true;
+  const now = event.ResourceProperties!;
+  const before = event.OldResourceProperties;
+  if (!before) return true;
+  const newAcl = now.NetworkAclIds.some((id) => !(before.NetworkAclIds ?? []).includes(id));
+  const budgetLowered = Number(now.MaxEntriesPerDirection) < Number(before.MaxEntriesPerDirection);
+  return newAcl || budgetLowered;
+}
+
+export async function handler(event: NaclSyncEvent) {
+  return handleEvent(event, defaultDependencies());
+}

@@ -1,0 +1,365 @@
+import { Annotations, Aws, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { closedSecurityGroup } from './private/closed-security-group';
+import { S3PrefixListLookup } from './private/s3-prefix-list';
+import { invalid } from './private/validation';
+
+const BRAND = Symbol.for('cdk-sagemaker-egress.S3EndpointStrategy');
+
+/**
+ * How workloads reach Amazon S3 without the internet.
+ *
+ * | kind | cost | NACL tightening |
+ * |---|---|---|
+ * | `GATEWAY` | free | S3 answers from its public ranges: the NACL must allow them (the library keeps them in it) |
+ * | `INTERFACE` | per AZ-hour and per GB | S3 is reached at private addresses in the VPC: no S3 ranges in the NACL |
+ * | `GATEWAY_AND_INTERFACE` | per AZ-hour and per GB | as `GATEWAY` for the VPC; the interface endpoint serves on-premises clients |
+ */
+export class S3EndpointKind {
+  /**
+   * A gateway endpoint on the workload subnets' route tables (free). Traffic goes to S3's public
+   * addresses, routed privately through the region's S3 prefix list.
+   */
+  public static readonly GATEWAY = new S3EndpointKind('gateway', true, false);
+
+  /**
+   * An interface endpoint: network interfaces in the workload subnets, with private DNS for all
+   * resolvers, so `s3.<region>.amazonaws.com` resolves to private addresses in the VPC. Chargeable, and
+   * the only kind with which a NACL limited to the VPC's own CIDR lets S3 through.
+   */
+  public static readonly INTERFACE = new S3EndpointKind('interface', false, true);
+
+  /**
+   * Both. The interface endpoint's private DNS is for inbound resolver endpoints only (AWS's
+   * recommended setup): queries from the VPC resolve to the gateway route, queries from on-premises
+   * through a Route 53 inbound resolver endpoint resolve to the interface endpoint.
+   */
+  public static readonly GATEWAY_AND_INTERFACE = new S3EndpointKind('gateway-and-interface', true, true);
+
+  protected constructor(
+    /** A name for messages and summaries. */
+    public readonly name: string,
+    /** Whether a gateway endpoint is created (traffic goes to S3's public ranges). */
+    public readonly usesGatewayEndpoint: boolean,
+    /** Whether an interface endpoint is created. */
+    public readonly usesInterfaceEndpoint: boolean,
+  ) {}
+}
+
+/** Options of `S3EndpointPolicy.dataPerimeter()`. */
+export interface S3DataPerimeterOptions {
+  /**
+   * Buckets of other accounts that workloads may use (any S3 action; IAM and the bucket policy still
+   * decide), e.g. a partner's dataset bucket.
+   *
+   * @default - none
+   */
+  readonly allowedBucketNames?: string[];
+
+  /**
+   * Whether to allow read access to the AWS-owned buckets SageMaker and Amazon Linux need in the
+   * region (see `S3EndpointPolicy.awsOwnedBucketNames()`).
+   *
+   * @default true
+   */
+  readonly allowAwsOwnedBuckets?: boolean;
+}
+
+/**
+ * The policy of the S3 endpoint(s): which buckets can be reached through them at all.
+ */
+export abstract class S3EndpointPolicy {
+  /**
+   * A data perimeter: S3 only for buckets owned by the stack's account (`aws:ResourceAccount`), plus
+   * read access to the AWS-owned buckets SageMaker and Amazon Linux need in the region, plus the buckets
+   * you name. Copying data to a bucket of another account through the endpoint is denied.
+   */
+  public static dataPerimeter(options: S3DataPerimeterOptions = {}): S3EndpointPolicy {
+    for (const name of options.allowedBucketNames ?? []) validateBucketName('allowedBucketNames', name);
+    return new DataPerimeterPolicy(options.allowedBucketNames ?? [], options.allowAwsOwnedBuckets ?? true);
+  }
+
+  /**
+   * AWS's default endpoint policy: any S3 action on any bucket of any account. Not recommended: it lets
+   * a workload copy data to a bucket its authors own.
+   */
+  public static allowAll(): S3EndpointPolicy {
+    return new AllowAllPolicy();
+  }
+
+  /** Exactly these statements (use `iam.AnyPrincipal` as the principal, as endpoint policies do). */
+  public static fromStatements(statements: iam.PolicyStatement[]): S3EndpointPolicy {
+    if (statements.length === 0) {
+      invalid('statements', 'hold at least one statement', [], 'use S3EndpointPolicy.allowAll() for no policy, or add statements');
+    }
+    return new StatementsPolicy(statements);
+  }
+
+  /**
+   * The AWS-owned buckets the data perimeter allows reading, for a region (a token is fine), with the
+   * source that documents each:
+   * - `al2023-repos-<region>-de612dc2`, `al2023-<region>`: Amazon Linux 2023 package repositories
+   *   (Amazon Linux 2023 user guide; AWS's data-perimeter-policy-examples);
+   * - `amazonlinux-2-repos-<region>`, `amazonlinux.<region>.amazonaws.com`, `repo.<region>.amazonaws.com`,
+   *   `packages.<region>.amazonaws.com`: Amazon Linux (2) repositories (SageMaker "Give SageMaker training
+   *   jobs access to resources in your Amazon VPC"; Amazon Linux 2 user guide);
+   * - `jumpstart-cache-prod-<region>`: JumpStart models and scripts (SageMaker "Model deployment
+   *   security"); `jumpstart-private-cache-prod-<region>`: JumpStart gated models (SageMaker Python SDK).
+   */
+  public static awsOwnedBucketNames(region: string): string[] {
+    return [
+      `al2023-repos-${region}-de612dc2`,
+      `al2023-${region}`,
+      `amazonlinux-2-repos-${region}`,
+      `amazonlinux.${region}.amazonaws.com`,
+      `repo.${region}.amazonaws.com`,
+      `packages.${region}.amazonaws.com`,
+      `jumpstart-cache-prod-${region}`,
+      `jumpstart-private-cache-prod-${region}`,
+    ];
+  }
+
+  /** A name for messages and summaries. */
+  public abstract readonly name: string;
+
+  /** The policy statements (none: AWS's default full-access policy). */
+  public abstract statements(scope: Construct): iam.PolicyStatement[];
+}
+
+class DataPerimeterPolicy extends S3EndpointPolicy {
+  public readonly name = 'data perimeter';
+  constructor(private readonly bucketNames: string[], private readonly awsOwned: boolean) {
+    super();
+  }
+
+  public statements(_scope: Construct): iam.PolicyStatement[] {
+    const statements = [new iam.PolicyStatement({
+      sid: 'OwnAccountBuckets',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
+    })];
+    if (this.awsOwned) {
+      const names = S3EndpointPolicy.awsOwnedBucketNames(Aws.REGION);
+      statements.push(new iam.PolicyStatement({
+        sid: 'AwsOwnedBucketsReadOnly',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        resources: names.flatMap(bucketArns),
+      }));
+    }
+    if (this.bucketNames.length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'AllowedBuckets',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:*'],
+        resources: this.bucketNames.flatMap(bucketArns),
+      }));
+    }
+    return statements;
+  }
+}
+
+class AllowAllPolicy extends S3EndpointPolicy {
+  public readonly name = 'allow all (AWS default)';
+  public statements(): iam.PolicyStatement[] {
+    return [];
+  }
+}
+
+class StatementsPolicy extends S3EndpointPolicy {
+  public readonly name = 'custom';
+  constructor(private readonly given: iam.PolicyStatement[]) {
+    super();
+  }
+  public statements(): iam.PolicyStatement[] {
+    return this.given;
+  }
+}
+
+/**
+ * Properties of an `S3EndpointStrategy`.
+ */
+export interface S3EndpointStrategyProps {
+  /** The VPC. With an interface kind it must have DNS hostnames and DNS support enabled. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Which endpoint(s) to create.
+   *
+   * @default S3EndpointKind.GATEWAY
+   */
+  readonly kind?: S3EndpointKind;
+
+  /**
+   * The workload subnets: their route tables get the gateway endpoint's route, and (by default) they
+   * hold the interface endpoint's network interfaces.
+   *
+   * @default - the VPC's private subnets (with egress, else isolated)
+   */
+  readonly subnets?: ec2.SubnetSelection;
+
+  /**
+   * Where the interface endpoint's network interfaces go (one per AZ); each AZ costs per hour.
+   *
+   * @default - one per AZ of `subnets`
+   */
+  readonly interfaceSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The interface endpoint's security group.
+   *
+   * @default - a new group that accepts HTTPS only from the workloads given to `allowWorkload()`
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
+
+  /**
+   * The endpoint policy (on the gateway and the interface endpoint alike).
+   *
+   * @default S3EndpointPolicy.dataPerimeter()
+   */
+  readonly policy?: S3EndpointPolicy;
+}
+
+/**
+ * The way workloads of a VPC reach Amazon S3: a gateway endpoint, an interface endpoint, or both, with
+ * the private DNS setting each combination needs, a data-perimeter endpoint policy, and one method that
+ * opens exactly the security-group egress the choice needs.
+ */
+export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
+  /** Whether `x` is an `S3EndpointStrategy` (also across copies of this library). */
+  public static isS3EndpointStrategy(x: unknown): x is S3EndpointStrategy {
+    return typeof x === 'object' && x !== null && BRAND in x;
+  }
+
+  /** The kind chosen. */
+  public readonly kind: S3EndpointKind;
+  /** The policy of the endpoint(s). */
+  public readonly policy: S3EndpointPolicy;
+  /** The gateway endpoint, with the gateway kinds. */
+  public readonly gatewayEndpoint?: ec2.IGatewayVpcEndpoint;
+  /** The interface endpoint, with the interface kinds. */
+  public readonly interfaceEndpoint?: ec2.IInterfaceVpcEndpoint;
+  /**
+   * The region's S3 prefix list id (`com.amazonaws.<region>.s3`, looked up at deploy time), with the
+   * gateway kinds: the destination of workloads' HTTPS egress and of the NACL's S3 ranges.
+   */
+  public readonly s3PrefixListId?: string;
+  /** The S3 prefix list's ARN, with the gateway kinds. */
+  public readonly s3PrefixListArn?: string;
+  /**
+   * S3 as a network peer: the S3 prefix list (gateway kinds) and the interface endpoint's security
+   * group (interface kinds), default port 443.
+   */
+  public readonly connections: ec2.Connections;
+
+  private readonly gateway?: ec2.GatewayVpcEndpoint;
+  private readonly interfaceEndpointResource?: ec2.InterfaceVpcEndpoint;
+
+  constructor(scope: Construct, id: string, props: S3EndpointStrategyProps) {
+    super(scope, id);
+    Object.defineProperty(this, BRAND, { value: true });
+    const kind = props.kind ?? S3EndpointKind.GATEWAY;
+    this.kind = kind;
+    this.policy = props.policy ?? S3EndpointPolicy.dataPerimeter();
+    const subnets = props.subnets ?? {};
+
+    if (kind.usesInterfaceEndpoint && props.vpc instanceof ec2.Vpc && (!props.vpc.dnsHostnamesEnabled || !props.vpc.dnsSupportEnabled)) {
+      invalid('vpc', 'have DNS hostnames and DNS support enabled for an S3 interface endpoint with private DNS', props.vpc.node.path,
+        'create the VPC with enableDnsHostnames: true and enableDnsSupport: true, or use S3EndpointKind.GATEWAY');
+    }
+    if (!kind.usesInterfaceEndpoint && (props.interfaceSubnets || props.securityGroup)) {
+      invalid(props.interfaceSubnets ? 'interfaceSubnets' : 'securityGroup', 'be left out with S3EndpointKind.GATEWAY (there is no interface endpoint)',
+        kind.name, 'choose S3EndpointKind.INTERFACE or GATEWAY_AND_INTERFACE, or drop the option');
+    }
+
+    const peers: { securityGroups?: ec2.ISecurityGroup[]; peer?: ec2.IPeer } = {};
+    if (kind.usesGatewayEndpoint) {
+      const lookup = S3PrefixListLookup.of(this);
+      this.s3PrefixListId = lookup.prefixListId;
+      this.s3PrefixListArn = lookup.prefixListArn;
+      this.gateway = new ec2.GatewayVpcEndpoint(this, 'Gateway', {
+        vpc: props.vpc,
+        service: ec2.GatewayVpcEndpointAwsService.S3,
+        subnets: [subnets],
+      });
+      this.gatewayEndpoint = this.gateway;
+      peers.peer = ec2.Peer.prefixList(this.s3PrefixListId);
+    }
+    if (kind.usesInterfaceEndpoint) {
+      const securityGroup = props.securityGroup ??
+        closedSecurityGroup(this, 'SecurityGroup', props.vpc, 'S3 interface endpoint: HTTPS from registered workloads only');
+      const endpoint = new ec2.InterfaceVpcEndpoint(this, 'Interface', {
+        vpc: props.vpc,
+        service: ec2.InterfaceVpcEndpointAwsService.S3,
+        subnets: props.interfaceSubnets ?? subnets,
+        securityGroups: [securityGroup],
+        privateDnsEnabled: true,
+        // With a gateway endpoint, S3 requires "private DNS only for inbound resolver endpoints", and
+        // checks that the gateway endpoint exists when the interface endpoint is created or changed
+        // (S3 user guide, "AWS PrivateLink for Amazon S3", private DNS).
+        privateDnsOnlyForInboundResolverEndpoint: kind.usesGatewayEndpoint
+          ? ec2.VpcEndpointPrivateDnsOnlyForInboundResolverEndpoint.ONLY_INBOUND_RESOLVER
+          : ec2.VpcEndpointPrivateDnsOnlyForInboundResolverEndpoint.ALL_RESOLVERS,
+        open: false,
+      });
+      if (this.gateway) endpoint.node.addDependency(this.gateway);
+      this.interfaceEndpointResource = endpoint;
+      this.interfaceEndpoint = endpoint;
+      peers.securityGroups = [securityGroup];
+    }
+    this.connections = new ec2.Connections({ ...peers, defaultPort: ec2.Port.tcp(443) });
+
+    const statements = this.policy.statements(this);
+    for (const statement of statements) {
+      this.gateway?.addToPolicy(statement);
+      this.interfaceEndpointResource?.addToPolicy(statement);
+    }
+    if (statements.length === 0) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:s3EndpointAllowsAll',
+        'The S3 endpoint policy allows every bucket of every account: a workload can copy data to any bucket. Prefer S3EndpointPolicy.dataPerimeter().');
+    }
+  }
+
+  /**
+   * Lets a workload reach S3 over HTTPS, with exactly the egress the kind needs: to the S3 prefix list
+   * (gateway kinds; with both, the VPC's resolver answers with the gateway route), or to the interface
+   * endpoint's security group, which then accepts the workload (interface kind).
+   */
+  public allowWorkload(workload: ec2.IConnectable): void {
+    if (this.kind.usesGatewayEndpoint) {
+      workload.connections.allowTo(ec2.Peer.prefixList(this.s3PrefixListId!), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
+    } else {
+      workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the S3 interface endpoint');
+    }
+  }
+
+  /**
+   * Adds a statement to the endpoint policy of every endpoint. Not possible with
+   * `S3EndpointPolicy.allowAll()`, whose absent policy already allows everything.
+   */
+  public addToPolicy(statement: iam.PolicyStatement): void {
+    if (this.policy.statements(this).length === 0) {
+      invalid('policy', 'be a restricting policy to add statements to', this.policy.name,
+        'the endpoint already allows all of S3; use S3EndpointPolicy.dataPerimeter() to restrict it');
+    }
+    this.gateway?.addToPolicy(statement);
+    this.interfaceEndpointResource?.addToPolicy(statement);
+  }
+}
+
+function bucketArns(name: string): string[] {
+  return [`arn:${Aws.PARTITION}:s3:::${name}`, `arn:${Aws.PARTITION}:s3:::${name}/*`];
+}
+
+/** S3 general-purpose bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens. */
+function validateBucketName(prop: string, name: string): void {
+  if (Token.isUnresolved(name)) return;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(name)) {
+    const fix = name.startsWith('arn:') ? `pass the bucket name, not its ARN: "${name.split(':::')[1]?.split('/')[0] ?? name}"` : 'use the bucket\'s name, e.g. "my-dataset-bucket"';
+    invalid(prop, 'hold S3 bucket names (3-63 lower-case letters, digits, dots and hyphens)', name, fix);
+  }
+}
