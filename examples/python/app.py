@@ -15,9 +15,11 @@ from constructs import Construct
 
 from cdk_sagemaker_egress import (
     InternetEgress,
+    NaclTightening,
     NoInternetNotebook,
     PypiAllowlistSecurityGroup,
     RestrictedEgressVpc,
+    S3EndpointKind,
 )
 
 
@@ -55,6 +57,42 @@ class NotebookPypiAllowlistStack(cdk.Stack):
         )
 
 
+class NotebookIsolatedTightenedStack(cdk.Stack):
+    """Configurations 4 and 5: no internet route, NACL tightened to the VPC, without breaking S3.
+
+    With the S3 gateway endpoint the NACL also carries the region's S3 ranges (kept current); with the
+    S3 interface endpoint it needs none.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, s3_endpoint: S3EndpointKind, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.network = RestrictedEgressVpc(
+            self,
+            "Network",
+            internet_egress=InternetEgress.none(),
+            s3_endpoint=s3_endpoint,
+            nacl_tightening=NaclTightening.tightened(),
+        )
+        self.notebook = NoInternetNotebook(self, "Notebook", vpc=self.network.vpc)
+
+
+class NotebookPypiAllowlistTightenedStack(cdk.Stack):
+    """Configuration 6: configuration 3 with tightened NACLs (VPC, S3 ranges, package index only)."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.network = RestrictedEgressVpc(
+            self,
+            "Network",
+            internet_egress=InternetEgress.nat_gateway(nat_gateways=1),
+            nacl_tightening=NaclTightening.tightened(),
+        )
+        self.pypi = PypiAllowlistSecurityGroup(self, "PypiAllowlist", vpc=self.network.vpc)
+        self.notebook = NoInternetNotebook(
+            self, "Notebook", vpc=self.network.vpc, security_groups=[self.pypi.security_group]
+        )
+
+
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 NotebookNatEgressStack(
     app, "NotebookNatEgress", description="cdk-sagemaker-egress reference: notebook behind a NAT gateway"
@@ -64,5 +102,20 @@ NotebookIsolatedStack(
 )
 NotebookPypiAllowlistStack(
     app, "NotebookPypiAllowlist", description="cdk-sagemaker-egress reference: notebook with HTTPS to PyPI only"
+)
+NotebookIsolatedTightenedStack(
+    app,
+    "NotebookIsolatedNaclS3Gateway",
+    description="cdk-sagemaker-egress reference: no internet route, tightened NACL, S3 gateway endpoint",
+    s3_endpoint=S3EndpointKind.GATEWAY,
+)
+NotebookIsolatedTightenedStack(
+    app,
+    "NotebookIsolatedNaclS3Interface",
+    description="cdk-sagemaker-egress reference: no internet route, tightened NACL, S3 interface endpoint",
+    s3_endpoint=S3EndpointKind.INTERFACE,
+)
+NotebookPypiAllowlistTightenedStack(
+    app, "NotebookPypiAllowlistNacl", description="cdk-sagemaker-egress reference: HTTPS to PyPI only, tightened NACLs"
 )
 app.synth()

@@ -26,6 +26,11 @@ export function summarize(stackName: string, template: CfnTemplate): string {
     `  gateway endpoints:   ${gateways.map((e) => serviceName(e.Properties?.ServiceName)).join(', ') || 'none'}`,
     `  interface endpoints: ${interfaces.length} (${interfaces.map((e) => `${serviceName(e.Properties?.ServiceName)} x${(e.Properties?.SubnetIds ?? []).length} AZ`).sort().join(', ')})`,
   ];
+  const acls = ofType('AWS::EC2::NetworkAcl');
+  const syncs = ofType('Custom::NaclRangeSync');
+  lines.push(`  network ACLs:        ${acls.length === 0 ? 'AWS default (allow all)' : `${acls.length} tightened to the VPC CIDR + ${syncs.length} synchronised destination set(s), budget ${syncs[0]?.Properties?.MaxEntriesPerDirection ?? '-'} rules/direction`}`);
+  const policies = endpoints.filter((e) => serviceName(e.Properties?.ServiceName) === 's3').map((e) => (e.Properties?.PolicyDocument?.Statement ?? []).map((st: { Sid?: string }) => st.Sid).join('+') || 'allow all');
+  lines.push(`  S3 endpoint policy:  ${[...new Set(policies)].join('; ') || '-'}`);
   for (const set of ofType('Custom::ResolvedAddressSet')) {
     const p = set.Properties ?? {};
     lines.push(`  egress allowlist:    443 to ${(p.Hostnames ?? []).join(', ')} (prefix list, max ${p.MaxEntries} entries, refreshed)`);

@@ -5,7 +5,7 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../../src';
+import { InternetEgress, NaclTightening, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc, S3EndpointKind } from '../../src';
 
 /** Configuration 1: notebook behind a NAT gateway; egress only through what security groups allow. */
 export class NotebookNatEgressStack extends Stack {
@@ -57,8 +57,64 @@ export class NotebookPypiAllowlistStack extends Stack {
   }
 }
 
+/** Options of the tightened-NACL configurations. */
+export interface TightenedStackProps extends StackProps {
+  /** How the notebook reaches S3. */
+  readonly s3Endpoint: S3EndpointKind;
+}
+
+/**
+ * Configurations 4 and 5: the second source document's setup with its NACL tightened to the VPC,
+ * without its trap. With the S3 gateway endpoint the NACL also carries the region's S3 ranges (kept
+ * current); with the S3 interface endpoint it needs none.
+ */
+export class NotebookIsolatedTightenedStack extends Stack {
+  public readonly network: RestrictedEgressVpc;
+  public readonly notebook: NoInternetNotebook;
+
+  constructor(scope: Construct, id: string, props: TightenedStackProps) {
+    super(scope, id, props);
+    this.network = new RestrictedEgressVpc(this, 'Network', {
+      internetEgress: InternetEgress.none(),
+      s3Endpoint: props.s3Endpoint,
+      naclTightening: NaclTightening.tightened(),
+    });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', { vpc: this.network.vpc });
+  }
+}
+
+/**
+ * Configuration 6: configuration 3 with tightened NACLs: the workload and NAT subnets let through only
+ * the VPC, the S3 ranges and the package-index addresses.
+ */
+export class NotebookPypiAllowlistTightenedStack extends Stack {
+  public readonly network: RestrictedEgressVpc;
+  public readonly pypi: PypiAllowlistSecurityGroup;
+  public readonly notebook: NoInternetNotebook;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.network = new RestrictedEgressVpc(this, 'Network', {
+      internetEgress: InternetEgress.natGateway({ natGateways: 1 }),
+      naclTightening: NaclTightening.tightened(),
+    });
+    this.pypi = new PypiAllowlistSecurityGroup(this, 'PypiAllowlist', { vpc: this.network.vpc });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', {
+      vpc: this.network.vpc,
+      securityGroups: [this.pypi.securityGroup],
+    });
+  }
+}
+
 /** Stack names of the reference configurations, in the order they are built. */
-export const REFERENCE_STACK_NAMES = ['NotebookNatEgress', 'NotebookIsolated', 'NotebookPypiAllowlist'];
+export const REFERENCE_STACK_NAMES = [
+  'NotebookNatEgress',
+  'NotebookIsolated',
+  'NotebookPypiAllowlist',
+  'NotebookIsolatedNaclS3Gateway',
+  'NotebookIsolatedNaclS3Interface',
+  'NotebookPypiAllowlistNacl',
+];
 
 /** Adds every reference configuration to `app`. */
 export function addReferenceConfigurations(app: App): Stack[] {
@@ -66,5 +122,16 @@ export function addReferenceConfigurations(app: App): Stack[] {
     new NotebookNatEgressStack(app, 'NotebookNatEgress', { description: 'cdk-sagemaker-egress reference: notebook behind a NAT gateway' }),
     new NotebookIsolatedStack(app, 'NotebookIsolated', { description: 'cdk-sagemaker-egress reference: notebook with no internet route' }),
     new NotebookPypiAllowlistStack(app, 'NotebookPypiAllowlist', { description: 'cdk-sagemaker-egress reference: notebook with HTTPS to PyPI only' }),
+    new NotebookIsolatedTightenedStack(app, 'NotebookIsolatedNaclS3Gateway', {
+      description: 'cdk-sagemaker-egress reference: no internet route, tightened NACL, S3 gateway endpoint',
+      s3Endpoint: S3EndpointKind.GATEWAY,
+    }),
+    new NotebookIsolatedTightenedStack(app, 'NotebookIsolatedNaclS3Interface', {
+      description: 'cdk-sagemaker-egress reference: no internet route, tightened NACL, S3 interface endpoint',
+      s3Endpoint: S3EndpointKind.INTERFACE,
+    }),
+    new NotebookPypiAllowlistTightenedStack(app, 'NotebookPypiAllowlistNacl', {
+      description: 'cdk-sagemaker-egress reference: HTTPS to PyPI only, tightened NACLs',
+    }),
   ];
 }
