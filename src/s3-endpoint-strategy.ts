@@ -1,4 +1,4 @@
-import { Annotations, Aws, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -134,16 +134,17 @@ class DataPerimeterPolicy extends S3EndpointPolicy {
     super();
   }
 
-  public statements(_scope: Construct): iam.PolicyStatement[] {
+  public statements(scope: Construct): iam.PolicyStatement[] {
+    const stack = Stack.of(scope);
     const statements = [new iam.PolicyStatement({
       sid: 'OwnAccountBuckets',
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:*'],
       resources: ['*'],
-      conditions: { StringEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
+      conditions: { StringEquals: { 'aws:ResourceAccount': stack.account } },
     })];
     if (this.awsOwned) {
-      const names = S3EndpointPolicy.awsOwnedBucketNames(Aws.REGION);
+      const names = S3EndpointPolicy.awsOwnedBucketNames(stack.region);
       statements.push(new iam.PolicyStatement({
         sid: 'AwsOwnedBucketsReadOnly',
         principals: [new iam.AnyPrincipal()],
