@@ -3,10 +3,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { closedSecurityGroup } from './private/closed-security-group';
-import { RestrictedEgressVpc } from './restricted-egress-vpc';
 import { ResolvedAddressSet } from './private/resolved-address-set';
 import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
 import { allowAwsEndpoints } from './private/workload-access';
+import { RestrictedEgressVpc } from './restricted-egress-vpc';
 
 /** pip's defaults: the index (pypi.org) and the file host (files.pythonhosted.org). */
 const PYPI_HOSTNAMES = ['pypi.org', 'files.pythonhosted.org'];

@@ -69,7 +69,8 @@ describe.each(KINDS)('S3 %s', (_k, kind) => {
 });
 
 describe('tightened NACLs with the S3 gateway endpoint', () => {
-  const { template } = build(S3EndpointKind.GATEWAY, InternetEgress.none(), NaclTightening.tightened({ maxEntriesPerDirection: 30, refreshInterval: Duration.minutes(30) }));
+  const nacl = NaclTightening.tightened({ maxEntriesPerDirection: 30, refreshInterval: Duration.minutes(30) });
+  const { template } = build(S3EndpointKind.GATEWAY, InternetEgress.none(), nacl);
   const [[syncId, sync]] = syncsOf(template);
 
   test('the S3 ranges of the region are synchronised into the workload NACL from the S3 prefix list', () => {

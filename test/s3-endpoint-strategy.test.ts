@@ -33,7 +33,9 @@ describe('S3EndpointKind.GATEWAY (default)', () => {
 
   test('gives the workload 443 to the S3 prefix list, looked up at deploy time by name', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
-      IpProtocol: 'tcp', FromPort: 443, ToPort: 443,
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
       DestinationPrefixListId: { 'Fn::GetAtt': [Match.stringLikeRegexp('S3PrefixList'), 'PrefixLists.0.PrefixListId'] },
     });
     const lookup = Object.values(template.findResources('Custom::AWS'))[0];
@@ -47,7 +49,11 @@ describe('S3EndpointKind.GATEWAY (default)', () => {
     const statements = gateway.Properties.PolicyDocument.Statement;
     expect(statements).toHaveLength(2);
     expect(statements[0]).toEqual({
-      Sid: 'OwnAccountBuckets', Effect: 'Allow', Principal: { AWS: '*' }, Action: 's3:*', Resource: '*',
+      Sid: 'OwnAccountBuckets',
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: '*',
       Condition: { StringEquals: { 'aws:ResourceAccount': '111111111111' } },
     });
     expect(statements[1]).toMatchObject({ Sid: 'AwsOwnedBucketsReadOnly', Action: ['s3:GetObject', 's3:ListBucket'] });
@@ -75,11 +81,15 @@ describe('S3EndpointKind.INTERFACE', () => {
 
   test('gives the workload 443 to the endpoint security group, which accepts only that workload', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
-      IpProtocol: 'tcp', FromPort: 443, ToPort: 443,
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
       DestinationSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^S3SecurityGroup'), 'GroupId'] },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      IpProtocol: 'tcp', FromPort: 443, ToPort: 443,
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Workload'), 'GroupId'] },
     });
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { DestinationPrefixListId: Match.anyValue() }, 0);

@@ -99,8 +99,10 @@ export function planAclSync(input: AclPlanInput): AclPlan {
     }
     if (input.cidrs.length > input.ruleNumberCount) {
       return {
-        operations: [], overflow: `${input.cidrs.length} ${direction} rules do not fit the reserved block of ${input.ruleNumberCount} rule numbers`,
-        egressEntries: 0, ingressEntries: 0,
+        operations: [],
+        overflow: `${input.cidrs.length} ${direction} rules do not fit the reserved block of ${input.ruleNumberCount} rule numbers`,
+        egressEntries: 0,
+        ingressEntries: 0,
       };
     }
 

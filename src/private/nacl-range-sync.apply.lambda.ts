@@ -122,7 +122,9 @@ export async function sync(config: NaclSyncConfig, deps: Dependencies): Promise<
       if (plan.overflow) {
         // Checked for every NACL before any is changed: all stay as they were.
         return report(config, deps, {
-          cidrs, changes: 0, overflow: true,
+          cidrs,
+          changes: 0,
+          overflow: true,
           failures: [`overflow in ${networkAclId}: ${plan.overflow}. ${config.OverflowAdvice}`],
         });
       }
