@@ -1,4 +1,4 @@
-import { Annotations, Aws, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -258,7 +258,11 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   private readonly endpointSubnets: ec2.SubnetSelection;
   private readonly endpoints = new Map<string, ec2.IInterfaceVpcEndpoint>();
   /** Destinations registered for the tightened NACLs (S3 ranges first), for the synth-time budget. */
-  private readonly naclDestinations: { description: string; maxEntries?: number }[] = [];
+  private readonly naclDestinations: { description: string; maxEntries: number; ruleNumberBase: number }[] = [];
+  /** Subnet associations per NACL: they wait for the synchronisations in their stack. */
+  private readonly naclAssociations = new Map<ec2.INetworkAcl, ec2.SubnetNetworkAclAssociation[]>();
+  /** The synchronisation of the S3 ranges, which later ones in the same stack wait for. */
+  private s3RangesSync?: NaclRangeSync;
 
   constructor(scope: Construct, id: string, props: RestrictedEgressVpcProps = {}) {
     super(scope, id);
@@ -385,8 +389,10 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
         s3Ranges = this.createNaclSync('S3Ranges', [workloadAcl], {
           prefixListId: this.s3Endpoint.s3PrefixListId!,
           prefixListArn: this.s3Endpoint.s3PrefixListArn!,
+          maxEntries: S3_RANGES_ESTIMATE,
           description: 'the S3 ranges of the region (gateway endpoint)',
-        });
+        }, this, S3_RANGES_RULE_NUMBER);
+        this.s3RangesSync = s3Ranges;
       }
       // Subnets switch to the NACL only once it lets S3's return traffic in.
       this.associate(workloadAcl, vpc.selectSubnets(this.workloadSubnets).subnets, 'Workload', s3Ranges);
@@ -394,6 +400,10 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
         const egressAcl = this.createTightenedAcl('EgressNetworkAcl', vpcCidr);
         this.egressNetworkAcl = egressAcl;
         this.associate(egressAcl, vpc.publicSubnets, 'Egress');
+      }
+      if (s3Kind.usesInterfaceEndpoint && s3Kind.usesGatewayEndpoint) {
+        Annotations.of(this).addWarningV2('cdk-sagemaker-egress:naclBlocksOnPremisesS3',
+          'With tightened NACLs the workload subnets accept only the VPC CIDR: clients outside the VPC (on-premises, peered networks) cannot reach the S3 interface endpoint that S3EndpointKind.GATEWAY_AND_INTERFACE creates for them.');
       }
     }
 
@@ -477,7 +487,18 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
         `${options.description} is an internet destination, but the VPC has no internet egress (InternetEgress.none()): nothing reaches it, and the NACLs are left as they are.`);
       return new DependencyGroup();
     }
-    return this.createNaclSync(id, [this.workloadNetworkAcl!, this.egressNetworkAcl!], options, scope);
+    const sync = this.createNaclSync(id, [this.workloadNetworkAcl!, this.egressNetworkAcl!], options, scope,
+      blockFor(`${scope.node.path}/${id}`, this.naclDestinations.map((d) => d.ruleNumberBase)));
+    if (Stack.of(scope) === Stack.of(this)) {
+      // Two synchronisations writing one NACL at once would each count the quota on its own snapshot.
+      if (this.s3RangesSync) sync.node.addDependency(this.s3RangesSync);
+      // Subnets switch to the tightened NACLs only with these entries in place. (A consumer in another
+      // stack deploys after the VPC's stack, so the switch happens first there: see the README.)
+      for (const acl of [this.workloadNetworkAcl!, this.egressNetworkAcl!]) {
+        for (const association of this.naclAssociations.get(acl) ?? []) association.node.addDependency(sync);
+      }
+    }
+    return sync;
   }
 
   /**
@@ -502,16 +523,18 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   }
 
   private associate(acl: ec2.INetworkAcl, subnets: ec2.ISubnet[], prefix: string, after?: IDependable): void {
-    subnets.forEach((subnet, i) => {
+    const associations = subnets.map((subnet, i) => {
       const association = new ec2.SubnetNetworkAclAssociation(this, `${prefix}NetworkAclAssociation${i + 1}`, { networkAcl: acl, subnet });
       if (after) association.node.addDependency(after);
+      return association;
     });
+    this.naclAssociations.set(acl, associations);
   }
 
-  private createNaclSync(id: string, acls: ec2.INetworkAcl[], destination: NaclDestinationOptions, scope: Construct = this): NaclRangeSync {
+  private createNaclSync(id: string, acls: ec2.INetworkAcl[], destination: NaclDestinationOptions, scope: Construct,
+    ruleNumberBase: number): NaclRangeSync {
     const budget = this.naclTightening.maxEntriesPerDirection;
-    const index = this.naclDestinations.length;
-    this.naclDestinations.push({ description: destination.description, maxEntries: destination.maxEntries });
+    this.naclDestinations.push({ description: destination.description, maxEntries: destination.maxEntries ?? 1, ruleNumberBase });
     // Static part of the budget, per direction: the default deny rule, the VPC rule, and at least one
     // entry per destination. What the destinations really need is counted again at deploy time.
     const minimum = 2 + this.naclDestinations.length;
@@ -519,12 +542,12 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
       invalid('naclTightening.maxEntriesPerDirection', `leave room for ${this.naclDestinations.length} NACL destination(s) plus the default deny and VPC rules (${minimum})`, budget,
         'raise the "Rules per network ACL" quota and maxEntriesPerDirection (up to 40), or use S3EndpointKind.INTERFACE so that the S3 ranges need no NACL rules');
     }
-    const known = this.naclDestinations.filter((d) => d.maxEntries !== undefined).reduce((sum, d) => sum + d.maxEntries!, 0);
-    const unknown = this.naclDestinations.filter((d) => d.maxEntries === undefined).length;
-    if (2 + known + unknown > budget) {
+    // Upper bound: each destination set at its declared size (the S3 ranges at a typical count).
+    const upTo = this.naclDestinations.reduce((sum, d) => sum + d.maxEntries, 0);
+    if (2 + upTo > budget) {
       Annotations.of(scope).addWarningV2('cdk-sagemaker-egress:naclBudgetMayOverflow',
-        `The NACL destinations may need up to ${known} entries (+ ${unknown} of unknown size) besides the default deny and VPC rules, more than naclTightening.maxEntriesPerDirection (${budget}). ` +
-        'Deployment fails (and keeps the working entries) if they do not fit after aggregation; raise the quota and maxEntriesPerDirection, or lower the prefix list\'s maxEntries.');
+        `The NACL destinations (${this.naclDestinations.map((d) => d.description).join(', ')}) may need up to ${upTo} rules per direction besides the default deny and VPC rules, more than naclTightening.maxEntriesPerDirection (${budget}) allows. ` +
+        'They are counted exactly at deploy time, after aggregation, and a deployment fails (keeping the working entries) if they do not fit. Raise the "Rules per network ACL" quota and maxEntriesPerDirection (up to 40), use S3EndpointKind.INTERFACE, or lower the prefix list\'s maxEntries.');
     }
     const advice = this.s3Endpoint.kind.usesGatewayEndpoint
       ? 'Raise the "Rules per network ACL" quota and naclTightening.maxEntriesPerDirection (up to 40), use S3EndpointKind.INTERFACE (no S3 ranges in the NACL), or allow fewer destinations.'
@@ -532,7 +555,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     return new NaclRangeSync(scope, id, {
       networkAcls: acls,
       sources: [{ prefixListId: destination.prefixListId, prefixListArn: destination.prefixListArn }],
-      ruleNumberBase: FIRST_SYNC_RULE_NUMBER + index * NACL_RULE_BLOCK_SIZE,
+      ruleNumberBase,
       maxEntriesPerDirection: budget,
       refreshInterval: this.naclTightening.refreshInterval,
       subject: `the NACL entries for ${destination.description}`,
@@ -608,8 +631,30 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
 
 /** Rule number of the VPC-internal NACL rules. */
 const VPC_RULE_NUMBER = 100;
-/** First rule number of the blocks kept by NACL synchronisations (one block of 100 each). */
-const FIRST_SYNC_RULE_NUMBER = 1000;
+/** The block of the S3 ranges. */
+const S3_RANGES_RULE_NUMBER = 1000;
+/** Blocks of other destination sets: 1100 .. 31000, one of 100 each. */
+const FIRST_DESTINATION_RULE_NUMBER = 1100;
+const DESTINATION_BLOCKS = 300;
+/**
+ * Rules the S3 ranges typically take after aggregation, for the synth-time warning only (the real count
+ * is read at deploy time: the AWS-managed list has a handful of CIDRs per region).
+ */
+const S3_RANGES_ESTIMATE = 8;
+
+/**
+ * A rule-number block that stays the same for a destination whatever else is added or removed (derived
+ * from its construct path), so that an unrelated change never moves entries; a collision probes on.
+ */
+function blockFor(path: string, taken: number[]): number {
+  let hash = 7;
+  for (const char of path) hash = (hash * 31 + char.charCodeAt(0)) % 2147483647;
+  for (let i = 0; i < DESTINATION_BLOCKS; i++) {
+    const base = FIRST_DESTINATION_RULE_NUMBER + ((hash + i) % DESTINATION_BLOCKS) * NACL_RULE_BLOCK_SIZE;
+    if (!taken.includes(base)) return base;
+  }
+  throw new Error('no free NACL rule-number block is left');
+}
 
 /** Layout values must be concrete at synth time: a token would silently produce a different network. */
 function requireConcrete(prop: string, value: string | number): void {

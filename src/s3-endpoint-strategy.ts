@@ -106,7 +106,9 @@ export abstract class S3EndpointPolicy {
    *   `packages.<region>.amazonaws.com`: Amazon Linux (2) repositories (SageMaker "Give SageMaker training
    *   jobs access to resources in your Amazon VPC"; Amazon Linux 2 user guide);
    * - `jumpstart-cache-prod-<region>`: JumpStart models and scripts (SageMaker "Model deployment
-   *   security"); `jumpstart-private-cache-prod-<region>`: JumpStart gated models (SageMaker Python SDK).
+   *   security"); `jumpstart-private-cache-prod-<region>`: JumpStart gated models (SageMaker Python SDK);
+   * - `prod-<region>-starport-layer-bucket`: Amazon ECR image layers, fetched from S3 by every image pull
+   *   (Amazon ECR "Amazon ECR interface VPC endpoints", minimum S3 bucket permissions).
    */
   public static awsOwnedBucketNames(region: string): string[] {
     return [
@@ -118,6 +120,7 @@ export abstract class S3EndpointPolicy {
       `packages.${region}.amazonaws.com`,
       `jumpstart-cache-prod-${region}`,
       `jumpstart-private-cache-prod-${region}`,
+      `prod-${region}-starport-layer-bucket`,
     ];
   }
 

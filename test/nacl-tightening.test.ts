@@ -103,7 +103,10 @@ describe('tightened NACLs with the S3 gateway endpoint', () => {
     });
     expect(statements[1]).toMatchObject({
       Action: 'ec2:GetManagedPrefixListEntries',
-      Resource: { 'Fn::GetAtt': [expect.stringMatching(/S3PrefixList/), 'PrefixLists.0.PrefixListArn'] },
+      Resource: [
+        { 'Fn::GetAtt': [expect.stringMatching(/S3PrefixList/), 'PrefixLists.0.PrefixListArn'] },
+        { 'Fn::Join': ['', expect.arrayContaining([':prefix-list/', { 'Fn::GetAtt': [expect.stringMatching(/S3PrefixList/), 'PrefixLists.0.PrefixListId'] }])] },
+      ],
     });
     expect(statements[2]).toMatchObject({ Action: 'ec2:DescribeNetworkAcls', Resource: '*' });
   });
@@ -141,7 +144,10 @@ describe('with a PyPI allowlist in NAT mode', () => {
     expect(s3.Properties.NetworkAclIds).toEqual([{ Ref: acls.find((a) => a.includes('Workload')) }]);
     expect(pypi.Properties.NetworkAclIds).toEqual([{ Ref: acls.find((a) => a.includes('Workload')) }, { Ref: acls.find((a) => a.includes('Egress')) }]);
     expect(pypi.Properties.PrefixListIds).toEqual([{ Ref: expect.stringMatching(/^PypiAddresses/) }]);
-    expect(pypi.Properties.RuleNumberBase).toBe(1100);
+    expect(s3.Properties.RuleNumberBase).toBe(1000);
+    expect(pypi.Properties.RuleNumberBase % 100).toBe(0);
+    expect(pypi.Properties.RuleNumberBase).toBeGreaterThanOrEqual(1100);
+    expect(pypi.Properties.RuleNumberBase).toBeLessThanOrEqual(31000);
   });
 
   test('the PyPI security group, and so the notebook, waits for the NACL entries', () => {
@@ -149,6 +155,29 @@ describe('with a PyPI allowlist in NAT mode', () => {
     const [group] = Object.values(template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('package index') } }));
     expect(group.DependsOn).toContain(pypiSyncId);
   });
+
+  test('every subnet switches to a tightened NACL only once both destination sets are in it, written one after the other', () => {
+    const [s3SyncId] = syncs.find(([id]) => id.startsWith('NetworkS3Ranges'))!;
+    const [pypiSyncId, pypiSync] = syncs.find(([id]) => id.startsWith('PypiNaclEntries'))!;
+    const associations = Object.entries(template.findResources('AWS::EC2::SubnetNetworkAclAssociation'));
+    expect(associations).toHaveLength(4);
+    for (const [id, association] of associations) {
+      expect(association.DependsOn).toContain(pypiSyncId);
+      if (id.includes('Workload')) expect(association.DependsOn).toContain(s3SyncId);
+    }
+    expect(pypiSync.DependsOn).toContain(s3SyncId);
+  });
+});
+
+test('a destination keeps its rule-number block whatever else changes (no orphaned entries after an unrelated change)', () => {
+  const blockOf = (kind: S3EndpointKind) => syncsOf(build(kind, InternetEgress.natGateway(), NaclTightening.tightened(), true).template)
+    .find(([id]) => id.startsWith('PypiNaclEntries'))![1].Properties.RuleNumberBase;
+  expect(blockOf(S3EndpointKind.INTERFACE)).toBe(blockOf(S3EndpointKind.GATEWAY));
+});
+
+test('the tightened NACL warns that on-premises clients cannot reach the S3 interface endpoint of GATEWAY_AND_INTERFACE', () => {
+  const { stack } = build(S3EndpointKind.GATEWAY_AND_INTERFACE, InternetEgress.none(), NaclTightening.tightened());
+  Annotations.fromStack(stack).hasWarning('/Test/Network', Match.stringLikeRegexp('cannot reach the S3 interface endpoint'));
 });
 
 test('a PyPI allowlist in an isolated VPC warns that its addresses are unreachable and adds nothing to the NACL', () => {
@@ -170,18 +199,20 @@ describe('rule budget at synth time', () => {
       .toThrow(/naclTightening\.maxEntriesPerDirection must leave room for 2 NACL destination\(s\) plus the default deny and VPC rules \(4\), got: 3 — raise .* or use S3EndpointKind\.INTERFACE/);
   });
 
-  test('destinations that may not fit are a warning (they are counted again at deploy time)', () => {
-    const stack = new Stack();
-    const network = new RestrictedEgressVpc(stack, 'Network', { naclTightening: NaclTightening.tightened() });
-    new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc: network.vpc, maxEntries: 24 });
-    Annotations.fromStack(stack).hasWarning('/Default/Pypi', Match.stringLikeRegexp('may need up to 24 entries \\(\\+ 1 of unknown size\\)'));
-  });
-
-  test('the default PyPI set with S3 gateway ranges fits the default budget without a warning', () => {
+  test('S3 ranges (at a typical 8) and a full PyPI set (16) may not fit 20 rules: a warning, counted exactly at deploy time', () => {
     const stack = new Stack();
     const network = new RestrictedEgressVpc(stack, 'Network', { naclTightening: NaclTightening.tightened() });
     new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc: network.vpc });
-    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('may need up to'));
+    Annotations.fromStack(stack).hasWarning('/Default/Pypi', Match.stringLikeRegexp('may need up to 24 rules per direction .* more than naclTightening.maxEntriesPerDirection \\(20\\)'));
+  });
+
+  test('the same set fits a raised budget, and the S3 interface endpoint needs none of it', () => {
+    for (const [kind, budget] of [[S3EndpointKind.GATEWAY, 40], [S3EndpointKind.INTERFACE, 20]] as Array<[S3EndpointKind, number]>) {
+      const stack = new Stack();
+      const network = new RestrictedEgressVpc(stack, 'Network', { s3Endpoint: kind, naclTightening: NaclTightening.tightened({ maxEntriesPerDirection: budget }) });
+      new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc: network.vpc });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('may need up to'));
+    }
   });
 
   test('refreshInterval is bounded', () => {

@@ -6,7 +6,8 @@
  *
  * Fail safe: a prefix list that cannot be read, or reads empty, changes nothing; destinations that do not
  * fit the NACL's rule quota change nothing (the previous, working entries stay); entries outside the
- * block (the VPC-internal rules) are never touched. Every run reports a CloudWatch metric (EMF).
+ * block (the VPC-internal rules, other destination sets) are never touched. The block is cleared when
+ * the custom resource is deleted or moves. Every run reports a CloudWatch metric (EMF).
  */
 import {
   CreateNetworkAclEntryCommand,
@@ -39,7 +40,9 @@ export interface SyncResult {
 }
 
 /** Errors that mean another writer changed the NACL since it was read: read again and plan again. */
-const CONCURRENT_CHANGE = new Set(['NetworkAclEntryAlreadyExists', 'InvalidNetworkAclEntry.NotFound']);
+const CONCURRENT_CHANGE = new Set(['NetworkAclEntryAlreadyExists', 'InvalidNetworkAclEntry.NotFound', 'NetworkAclEntryLimitExceeded']);
+/** Errors that mean there is nothing left to clean up. */
+const ALREADY_GONE = new Set(['InvalidNetworkAclID.NotFound', 'InvalidNetworkAclEntry.NotFound']);
 
 /** Reads every source; a source that fails or is empty is reported and contributes nothing. */
 export async function readDestinations(config: NaclSyncConfig, deps: Dependencies): Promise<{ cidrs: string[]; failures: string[] }> {
@@ -139,10 +142,53 @@ export async function sync(config: NaclSyncConfig, deps: Dependencies): Promise<
         }
       }
     } catch (error) {
+      // Another writer (e.g. the synchronisation of another destination set into the same NACL) changed
+      // it since it was read, or took the room this plan counted on: read again, plan again.
       if (CONCURRENT_CHANGE.has((error as Error).name) && attempt < MAX_ATTEMPTS) continue;
+      if ((error as Error).name === 'NetworkAclEntryLimitExceeded') {
+        return report(config, deps, {
+          cidrs,
+          changes,
+          overflow: true,
+          failures: [`overflow: EC2 refused another NACL entry (rules per network ACL quota). ${config.OverflowAdvice}`],
+        });
+      }
       throw error;
     }
     return report(config, deps, { cidrs, changes, failures: [], overflow: false });
+  }
+}
+
+/**
+ * Deletes every entry of a rule-number block (both directions). Used when a synchronisation is deleted
+ * or moves to another block or NACL; a NACL or entry that is already gone is fine.
+ */
+export async function clearBlock(deps: Dependencies, networkAclId: string, base: number, count: number): Promise<number> {
+  let entries: AclEntry[];
+  try {
+    entries = await entriesOf(deps, networkAclId);
+  } catch (error) {
+    if (ALREADY_GONE.has((error as Error).name) || /not found/.test((error as Error).message)) return 0;
+    throw error;
+  }
+  let deleted = 0;
+  for (const entry of entries.filter((e) => e.ruleNumber >= base && e.ruleNumber < base + count)) {
+    try {
+      await apply(deps, networkAclId, { action: 'delete', entry });
+      deleted++;
+    } catch (error) {
+      if (!ALREADY_GONE.has((error as Error).name)) throw error;
+    }
+  }
+  return deleted;
+}
+
+/** After an Update: clear the block the previous configuration owned, where the new one does not own it. */
+async function clearPreviousBlocks(before: NaclSyncConfig, now: NaclSyncConfig, deps: Dependencies): Promise<void> {
+  const sameBlock = Number(before.RuleNumberBase) === Number(now.RuleNumberBase);
+  for (const networkAclId of before.NetworkAclIds ?? []) {
+    if (sameBlock && now.NetworkAclIds.includes(networkAclId)) continue;
+    await clearBlock(deps, networkAclId, Number(before.RuleNumberBase), Number(before.RuleNumberCount));
   }
 }
 
@@ -193,12 +239,33 @@ export async function handleEvent(event: NaclSyncEvent, deps: Dependencies) {
   const config = event.ResourceProperties!;
   const physicalResourceId = event.PhysicalResourceId ?? `nacl-sync:${config.SyncName}`;
   if (event.RequestType === 'Delete') {
-    // Nothing to undo: the entries go with their NACL, and removing them first would cut off the
-    // subnets while they are still associated.
+    // Remove this block, so that no allow rule outlives the destination it was for. Whatever needed the
+    // entries (subnet associations, the security group of the workloads) depends on this resource and
+    // is gone by now. A failure here must not block the deletion of the stack: it is logged.
+    for (const networkAclId of config.NetworkAclIds ?? []) {
+      try {
+        await clearBlock(deps, networkAclId, Number(config.RuleNumberBase), Number(config.RuleNumberCount));
+      } catch (error) {
+        deps.log(failureLine(config, deps, [`delete: ${networkAclId}: ${(error as Error).name}: ${(error as Error).message}`]));
+      }
+    }
     return { PhysicalResourceId: physicalResourceId };
   }
-  const result = await sync(config, deps);
-  if (result.failures.length > 0 && mustFail(event)) {
+  const strict = mustFail(event);
+  let result: SyncResult;
+  try {
+    result = await sync(config, deps);
+    if (result.failures.length === 0 && event.RequestType === 'Update' && event.OldResourceProperties) {
+      await clearPreviousBlocks(event.OldResourceProperties, config, deps);
+    }
+  } catch (error) {
+    if (strict) throw error;
+    // An Update (or the Update of a rollback) that fails would leave the stack unable to roll back: the
+    // NACLs keep their working entries, the metric reports it, the schedule retries.
+    deps.log(failureLine(config, deps, [`error: ${(error as Error).name}: ${(error as Error).message}`]));
+    return { PhysicalResourceId: physicalResourceId, Data: { Destinations: '0' } };
+  }
+  if (result.failures.length > 0 && strict) {
     throw new Error(`the NACL destinations could not be put in place: ${result.failures.join('; ')}`);
   }
   return { PhysicalResourceId: physicalResourceId, Data: { Destinations: String(result.cidrs.length) } };
@@ -206,7 +273,8 @@ export async function handleEvent(event: NaclSyncEvent, deps: Dependencies) {
 
 /**
  * Whether a failure must stop the deployment. It must when a NACL would otherwise go live without the
- * destinations: on Create, and on an Update that adds a NACL. It must also when the Update lowers the
+ * destinations: on Create, and on an Update that adds a NACL or moves to another rule block (the old
+ * block is only cleared once the new one is written). It must also when the Update lowers the
  * rule budget below what is needed (the user's change is wrong; its rollback raises the budget again).
  * Any other Update (including the Update of a rollback) must not fail, or the stack could not roll
  * back: the NACLs keep their working entries and the metric reports the failure.
@@ -217,8 +285,9 @@ function mustFail(event: NaclSyncEvent): boolean {
   const before = event.OldResourceProperties;
   if (!before) return true;
   const newAcl = now.NetworkAclIds.some((id) => !(before.NetworkAclIds ?? []).includes(id));
+  const newBlock = Number(now.RuleNumberBase) !== Number(before.RuleNumberBase);
   const budgetLowered = Number(now.MaxEntriesPerDirection) < Number(before.MaxEntriesPerDirection);
-  return newAcl || budgetLowered;
+  return newAcl || newBlock || budgetLowered;
 }
 
 export async function handler(event: NaclSyncEvent) {

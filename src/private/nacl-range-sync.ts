@@ -71,7 +71,12 @@ export class NaclRangeSync extends Construct implements IDependable {
         }),
         new iam.PolicyStatement({
           actions: ['ec2:GetManagedPrefixListEntries'],
-          resources: props.sources.map((s) => s.prefixListArn),
+          // The ARN EC2 reports for a list, and the same list under this account: the owner part IAM
+          // matches for an AWS-managed list ("aws" in the ARN EC2 reports) is not documented.
+          resources: props.sources.flatMap((s) => [
+            s.prefixListArn,
+            `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:prefix-list/${s.prefixListId}`,
+          ]),
         }),
         new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkAcls'], resources: ['*'] }),
       ],

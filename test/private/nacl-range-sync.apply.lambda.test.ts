@@ -356,11 +356,56 @@ describe('faults', () => {
   });
 });
 
-test('delete changes nothing: the entries go with their NACL, and removing them first would cut the subnets off', async () => {
-  await sync(config, deps());
-  fake.calls = [];
-  const result = await handleEvent({ RequestType: 'Delete', ResourceProperties: config, PhysicalResourceId: 'nacl-sync:s3-ranges' }, deps());
-  expect(result).toEqual({ PhysicalResourceId: 'nacl-sync:s3-ranges' });
-  expect(fake.calls).toEqual([]);
-  expect(fake.synced('acl-workload')).toEqual(expectedRules(S3_RANGES));
+describe('delete and moves', () => {
+  test('delete clears its block, so no allow rule outlives its destination, and leaves everything else', async () => {
+    await sync(config, deps());
+    const other = { RuleNumber: 1100, Egress: true, Protocol: '6', RuleAction: 'allow', CidrBlock: '151.101.0.223/32', PortRange: { From: 443, To: 443 } };
+    fake.put(fake.acls.get('acl-workload')!, other);
+    const result = await handleEvent({ RequestType: 'Delete', ResourceProperties: config, PhysicalResourceId: 'nacl-sync:s3-ranges' }, deps());
+    expect(result).toEqual({ PhysicalResourceId: 'nacl-sync:s3-ranges' });
+    for (const id of config.NetworkAclIds) expect(fake.synced(id)).toEqual({ outbound: [], inbound: [] });
+    expect(fake.entries('acl-workload', true)).toEqual(expect.arrayContaining([other]));
+    fake.expectBaseRulesIntact();
+  });
+
+  test('delete never blocks the deletion of the stack: a NACL already gone or an error is logged', async () => {
+    fake.acls.delete('acl-egress');
+    fake.faults.set('Describe', [named('UnauthorizedOperation')]);
+    await expect(handleEvent({ RequestType: 'Delete', ResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toEqual({ PhysicalResourceId: 'p' });
+    expect(logs.some((l) => l.includes('UnauthorizedOperation'))).toBe(true);
+  });
+
+  test('an Update to another block writes the new block, then clears the old one', async () => {
+    const before = { ...config, RuleNumberBase: '2000' };
+    await sync(before, deps());
+    fake.history = [];
+    await handleEvent({ RequestType: 'Update', ResourceProperties: config, OldResourceProperties: before, PhysicalResourceId: 'p' }, deps());
+    expect(fake.synced('acl-workload')).toEqual(expectedRules(S3_RANGES));
+    expect(fake.entries('acl-workload', true).filter((e) => e.RuleNumber >= 2000 && e.RuleNumber < 2100)).toEqual([]);
+    // Both blocks coexisted until the new one was complete: every range was allowed throughout.
+    for (const state of fake.history) expect(state.allowed).toEqual(expect.arrayContaining(S3_RANGES));
+  });
+
+  test('an Update that drops a NACL clears its block there', async () => {
+    await sync(config, deps());
+    const now = { ...config, NetworkAclIds: ['acl-workload'] };
+    await handleEvent({ RequestType: 'Update', ResourceProperties: now, OldResourceProperties: config, PhysicalResourceId: 'p' }, deps());
+    expect(fake.synced('acl-egress')).toEqual({ outbound: [], inbound: [] });
+    expect(fake.synced('acl-workload')).toEqual(expectedRules(S3_RANGES));
+  });
+
+  test('an Update that must not fail reports an unexpected error instead of failing (the stack can roll back)', async () => {
+    await sync(config, deps());
+    fake.faults.set('Describe', [named('InternalError')]);
+    await expect(handleEvent({ RequestType: 'Update', ResourceProperties: config, OldResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toMatchObject({ PhysicalResourceId: 'p' });
+    expect(lastMetric()).toMatchObject({ RefreshFailures: 1, failures: ['error: InternalError: InternalError'] });
+  });
+});
+
+test('EC2 refusing an entry for the quota (another writer filled the NACL) is reported as an overflow with the advice', async () => {
+  fake.faults.set('Create', Array(10).fill(named('NetworkAclEntryLimitExceeded')));
+  const result = await sync(config, deps());
+  expect(result).toMatchObject({ overflow: true, failures: [expect.stringContaining('Raise naclTightening.maxEntriesPerDirection')] });
 });
