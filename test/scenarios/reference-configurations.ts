@@ -44,10 +44,12 @@ export class NotebookPypiAllowlistStack extends Stack {
   public readonly pypi: PypiAllowlistSecurityGroup;
   public readonly notebook: NoInternetNotebook;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  /** With `naclTightening`, configuration 6: the workload and NAT subnets' NACLs let through only the VPC, the S3 ranges and the package index. */
+  constructor(scope: Construct, id: string, props?: StackProps & { readonly naclTightening?: NaclTightening }) {
     super(scope, id, props);
     this.network = new RestrictedEgressVpc(this, 'Network', {
       internetEgress: InternetEgress.natGateway({ natGateways: 1 }),
+      naclTightening: props?.naclTightening,
     });
     this.pypi = new PypiAllowlistSecurityGroup(this, 'PypiAllowlist', { vpc: this.network.vpc });
     this.notebook = new NoInternetNotebook(this, 'Notebook', {
@@ -83,29 +85,6 @@ export class NotebookIsolatedTightenedStack extends Stack {
   }
 }
 
-/**
- * Configuration 6: configuration 3 with tightened NACLs: the workload and NAT subnets let through only
- * the VPC, the S3 ranges and the package-index addresses.
- */
-export class NotebookPypiAllowlistTightenedStack extends Stack {
-  public readonly network: RestrictedEgressVpc;
-  public readonly pypi: PypiAllowlistSecurityGroup;
-  public readonly notebook: NoInternetNotebook;
-
-  constructor(scope: Construct, id: string, props?: StackProps) {
-    super(scope, id, props);
-    this.network = new RestrictedEgressVpc(this, 'Network', {
-      internetEgress: InternetEgress.natGateway({ natGateways: 1 }),
-      naclTightening: NaclTightening.tightened(),
-    });
-    this.pypi = new PypiAllowlistSecurityGroup(this, 'PypiAllowlist', { vpc: this.network.vpc });
-    this.notebook = new NoInternetNotebook(this, 'Notebook', {
-      vpc: this.network.vpc,
-      securityGroups: [this.pypi.securityGroup],
-    });
-  }
-}
-
 /** Stack names of the reference configurations, in the order they are built. */
 export const REFERENCE_STACK_NAMES = [
   'NotebookNatEgress',
@@ -130,8 +109,9 @@ export function addReferenceConfigurations(app: App): Stack[] {
       description: 'cdk-sagemaker-egress reference: no internet route, tightened NACL, S3 interface endpoint',
       s3Endpoint: S3EndpointKind.INTERFACE,
     }),
-    new NotebookPypiAllowlistTightenedStack(app, 'NotebookPypiAllowlistNacl', {
+    new NotebookPypiAllowlistStack(app, 'NotebookPypiAllowlistNacl', {
       description: 'cdk-sagemaker-egress reference: HTTPS to PyPI only, tightened NACLs',
+      naclTightening: NaclTightening.tightened(),
     }),
   ];
 }
