@@ -54,7 +54,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // CIDR parsing is delegated to ipaddr.js (no dependencies, MIT) rather than hand-rolled.
   bundledDeps: ['ipaddr.js@^2.2.0'],
-  devDeps: ['cdk-nag@3.0.2', 'ts-node', '@aws-sdk/client-ec2@^3', 'aws-sdk-client-mock@^4', 'esbuild', 'fast-check@^4'],
+  devDeps: ['cdk-nag@3.0.2', 'ts-node', '@aws-sdk/client-ec2@^3', '@aws-sdk/client-sagemaker@^3', 'aws-sdk-client-mock@^4', 'esbuild', 'fast-check@^4'],
   // Handlers (src/**/*.lambda.ts) are bundled by projen; the AWS SDK v3 comes with the Node.js runtime.
   lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_24_X },
 

@@ -4,3 +4,4 @@ export * from './s3-endpoint-strategy';
 export * from './restricted-egress-vpc';
 export * from './no-internet-notebook';
 export * from './pypi-allowlist-security-group';
+export * from './no-internet-studio';

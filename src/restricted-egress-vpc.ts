@@ -16,6 +16,8 @@ const BRAND = Symbol.for('cdk-sagemaker-egress.RestrictedEgressVpc');
 
 /** Name of the subnet group that holds workloads (notebooks, Studio apps, interface endpoints). */
 const WORKLOAD_SUBNET_GROUP = 'Workload';
+/** The VPC quota "Inbound or outbound rules per security group" (default). */
+const INBOUND_RULES_PER_GROUP = 60;
 /** Name of the public subnet group that holds only the NAT gateways, in NAT mode. */
 const EGRESS_SUBNET_GROUP = 'Egress';
 
@@ -257,6 +259,8 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
 
   private readonly endpointSubnets: ec2.SubnetSelection;
   private readonly endpoints = new Map<string, ec2.IInterfaceVpcEndpoint>();
+  /** Security groups registered with `allowWorkload()`: each is one inbound rule of the endpoint security group. */
+  private readonly registeredGroups = new Set<string>();
   /** Destinations registered for the tightened NACLs (S3 ranges first), for the synth-time budget. */
   private readonly naclDestinations: { description: string; maxEntries: number; ruleNumberBase: number }[] = [];
   /** Subnet associations per NACL: they wait for the synchronisations in their stack. */
@@ -412,6 +416,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     }
 
     this.acknowledgeInherentFindings(vpc);
+    this.node.addValidation({ validate: () => this.validateEndpointGroupRules() });
   }
 
   /** Interface endpoints created so far. */
@@ -462,6 +467,9 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
    * 443 the way `s3Endpoint` needs (the S3 prefix list, or the interface endpoint). Nothing else is opened.
    */
   public allowWorkload(workload: ec2.IConnectable): void {
+    for (const group of workload.connections.securityGroups) {
+      this.registeredGroups.add(group.node.path);
+    }
     // Rules are declared from the workload's side so that a workload in another stack than the VPC puts
     // both rules in its own stack (no cross-stack cycle).
     workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS between a registered workload and the interface endpoints');
@@ -626,6 +634,14 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
     } else if (this.vpc.publicSubnets.length > 0) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-egress:unexpectedPublicSubnets', 'InternetEgress.none() should create no public subnet');
     }
+  }
+
+  /** Each registered workload group is one inbound rule of the endpoint security group (VPC quota: 60 by default). */
+  private validateEndpointGroupRules(): string[] {
+    if (this.registeredGroups.size <= INBOUND_RULES_PER_GROUP) return [];
+    return [`the endpoint security group must hold at most ${INBOUND_RULES_PER_GROUP} inbound rules (the "Inbound or outbound rules per security group" quota), ` +
+      `got: ${this.registeredGroups.size} registered workload security groups — let workloads share a security group (e.g. NoInternetStudio securityGroups), ` +
+      'or raise the quota (rules per group times groups per interface must stay within 1000)'];
   }
 }
 

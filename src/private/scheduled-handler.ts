@@ -12,9 +12,11 @@ import { acknowledgeProviderResources } from './provider-acknowledgements';
 /** A handler class projen generates from a `*.lambda.ts` file. */
 export type BundledFunction = new (scope: Construct, id: string, props?: lambda.FunctionOptions) => lambda.Function;
 
-export interface ScheduledHandlerOptions {
+export interface DeployTimeHandlerOptions {
   /** The bundled handler. */
   readonly handler: BundledFunction;
+  /** Prefix of the children's construct ids: `<prefix>Role`, `<prefix>` (the function), `<prefix>Policy`. */
+  readonly idPrefix: string;
   /** What the function does (its description). */
   readonly description: string;
   /** The permissions the function needs, besides writing its own logs. */
@@ -23,11 +25,18 @@ export interface ScheduledHandlerOptions {
   readonly policyAcknowledgements?: NagAcknowledgement[];
   /** Why the function runs outside the VPC. */
   readonly outsideVpcReason: string;
-  /** What the function keeps current (for acknowledgement reasons and descriptions). */
+  /** Why the function needs no dead-letter queue. */
+  readonly noDeadLetterQueueReason: string;
+  /** What the function keeps current or does (for acknowledgement reasons and descriptions). */
   readonly subject: string;
-  /** The custom resource's type and its properties; the schedule sends the same properties as `{ scheduled }`. */
+  /** The custom resource's type and its properties. */
   readonly resourceType: string;
   readonly properties: Record<string, unknown>;
+  /** @default 2 minutes */
+  readonly timeout?: Duration;
+}
+
+export interface ScheduledHandlerOptions extends Omit<DeployTimeHandlerOptions, 'idPrefix' | 'noDeadLetterQueueReason'> {
   /** How often the schedule runs the function. */
   readonly interval: Duration;
   /** The failure metric: namespace, dimension (name, value), metric name. */
@@ -37,38 +46,41 @@ export interface ScheduledHandlerOptions {
   readonly alarmDescription: string;
 }
 
-/** What `deployScheduledHandler` created. */
-export interface ScheduledHandler {
+/** What `deployDeployTimeHandler` created. */
+export interface DeployTimeHandler {
   readonly resource: CustomResource;
   readonly function: lambda.Function;
   readonly policy: iam.ManagedPolicy;
+}
+
+/** What `deployScheduledHandler` created. */
+export interface ScheduledHandler extends DeployTimeHandler {
   readonly failures: cloudwatch.IMetric;
   readonly failureAlarm: cloudwatch.Alarm;
 }
 
 /**
  * A handler that CloudFormation runs at deploy time (custom resource through aws-cdk-lib's provider
- * framework) and EventBridge runs on a schedule to repair drift, with a least-privilege managed policy,
- * an EMF failure metric named `RefreshFailures` and an alarm on it. The constructs keep one such
- * handler each; the children's ids are fixed, so logical ids do not move between versions.
+ * framework), with its own role and a least-privilege managed policy. The children's ids are fixed, so
+ * logical ids do not move between versions.
  */
-export function deployScheduledHandler(scope: Construct, options: ScheduledHandlerOptions): ScheduledHandler {
-  const role = new iam.Role(scope, 'RefreshRole', {
+export function deployDeployTimeHandler(scope: Construct, options: DeployTimeHandlerOptions): DeployTimeHandler {
+  const role = new iam.Role(scope, `${options.idPrefix}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: `Keeps ${options.subject} current`,
+    description: `Runs the handler for ${options.subject}`,
   });
-  const fn = new options.handler(scope, 'Refresh', {
+  const fn = new options.handler(scope, options.idPrefix, {
     role,
     description: `${options.description} (cdk-sagemaker-egress)`,
-    timeout: Duration.minutes(2),
+    timeout: options.timeout ?? Duration.minutes(2),
     memorySize: 256,
     // No reserved concurrency: it fails deployments in accounts at the minimum unreserved concurrency,
     // and concurrent runs are safe anyway (the handlers are idempotent and detect concurrent writers).
   });
   const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
   const stack = Stack.of(scope);
-  const policy = new iam.ManagedPolicy(scope, 'RefreshPolicy', {
-    description: `Keeps ${options.subject} current; writes the function's logs`,
+  const policy = new iam.ManagedPolicy(scope, `${options.idPrefix}Policy`, {
+    description: `Handler for ${options.subject}; writes the function's logs`,
     roles: [role],
     statements: [
       ...options.statements,
@@ -86,16 +98,13 @@ export function deployScheduledHandler(scope: Construct, options: ScheduledHandl
     ...['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({ id: `${pack}-LambdaInsideVPC`, reason: options.outsideVpcReason })),
     ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
       id: `${pack}-LambdaConcurrency`,
-      reason: 'Reserving concurrency fails deployments in accounts at the minimum unreserved concurrency (10); the function runs once per interval and concurrent runs are safe (idempotent, concurrent writers detected).',
+      reason: 'Reserving concurrency fails deployments in accounts at the minimum unreserved concurrency (10); the function runs rarely and concurrent runs are safe (idempotent).',
     })),
-    ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-      id: `${pack}-LambdaDLQ`,
-      reason: `A failed run is reported by the RefreshFailures metric and its alarm, and the next scheduled run retries; ${options.subject} is never emptied by a failure.`,
-    })),
+    ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({ id: `${pack}-LambdaDLQ`, reason: options.noDeadLetterQueueReason })),
   ]);
 
   const provider = new cr.Provider(scope, 'Provider', { onEventHandler: fn });
-  acknowledgeProviderResources([provider], `keeping ${options.subject} current at deploy time`);
+  acknowledgeProviderResources([provider], options.subject);
   const frameworkPolicy = provider.node.tryFindChild('framework-onEvent')?.node.tryFindChild('ServiceRole')?.node.tryFindChild('DefaultPolicy');
   if (frameworkPolicy) {
     acknowledgeNagFindings(frameworkPolicy.node.defaultChild as iam.CfnPolicy, [{
@@ -110,6 +119,20 @@ export function deployScheduledHandler(scope: Construct, options: ScheduledHandl
   });
   // The function needs its permissions before CloudFormation invokes it.
   resource.node.addDependency(policy);
+  return { resource, function: fn, policy };
+}
+
+/**
+ * A deploy-time handler that EventBridge also runs on a schedule to repair drift, with an EMF failure
+ * metric named `RefreshFailures` and an alarm on it.
+ */
+export function deployScheduledHandler(scope: Construct, options: ScheduledHandlerOptions): ScheduledHandler {
+  const { resource, function: fn, policy } = deployDeployTimeHandler(scope, {
+    ...options,
+    idPrefix: 'Refresh',
+    subject: `keeping ${options.subject} current`,
+    noDeadLetterQueueReason: `A failed run is reported by the RefreshFailures metric and its alarm, and the next scheduled run retries; ${options.subject} is never emptied by a failure.`,
+  });
 
   const schedule = new events.Rule(scope, 'Schedule', {
     description: `Repairs drift of ${options.subject}`,

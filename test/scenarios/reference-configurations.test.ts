@@ -67,10 +67,12 @@ describe.each(stacks.map((s) => [s.stackName, s] as [string, Stack]))('%s', (_na
     for (const subnet of ofType('AWS::EC2::Subnet')) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
   });
 
-  test('the notebook has no direct internet access', () => {
+  test('the notebook has no direct internet access, the Studio domain is VpcOnly', () => {
     const notebooks = ofType('AWS::SageMaker::NotebookInstance');
-    expect(notebooks).toHaveLength(1);
-    expect(notebooks[0].Properties).toMatchObject({ DirectInternetAccess: 'Disabled', RootAccess: 'Disabled' });
+    const domains = ofType('AWS::SageMaker::Domain');
+    expect(notebooks.length + domains.length).toBe(1);
+    for (const notebook of notebooks) expect(notebook.Properties).toMatchObject({ DirectInternetAccess: 'Disabled', RootAccess: 'Disabled' });
+    for (const domain of domains) expect(domain.Properties).toMatchObject({ AppNetworkAccessType: 'VpcOnly', AuthMode: 'IAM' });
   });
 });
 

@@ -5,7 +5,9 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { InternetEgress, NaclTightening, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc, S3EndpointKind } from '../../src';
+import {
+  EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc, S3EndpointKind,
+} from '../../src';
 
 /** Configuration 1: notebook behind a NAT gateway; egress only through what security groups allow. */
 export class NotebookNatEgressStack extends Stack {
@@ -85,6 +87,31 @@ export class NotebookIsolatedTightenedStack extends Stack {
   }
 }
 
+/**
+ * Configuration 7, "isolated Studio": the second source document's Studio + JumpStart setup with no
+ * internet (two AZs, VpcOnly domain, one user profile, the Studio UI endpoint for private access), built
+ * with least-privilege roles, endpoint policies and security groups, and only the endpoints Studio uses.
+ */
+export class StudioIsolatedStack extends Stack {
+  public readonly network: RestrictedEgressVpc;
+  public readonly studio: NoInternetStudio;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.network = new RestrictedEgressVpc(this, 'Network', {
+      internetEgress: InternetEgress.none(),
+      maxAzs: 2,
+      endpointAzs: 2,
+      endpointSets: [],
+    });
+    this.studio = new NoInternetStudio(this, 'Studio', {
+      vpc: this.network.vpc,
+      endpoints: EndpointSet.studio({ studioUi: true }),
+      userProfiles: ['data-scientist'],
+    });
+  }
+}
+
 /** Stack names of the reference configurations, in the order they are built. */
 export const REFERENCE_STACK_NAMES = [
   'NotebookNatEgress',
@@ -93,6 +120,7 @@ export const REFERENCE_STACK_NAMES = [
   'NotebookIsolatedNaclS3Gateway',
   'NotebookIsolatedNaclS3Interface',
   'NotebookPypiAllowlistNacl',
+  'StudioIsolated',
 ];
 
 /** Adds every reference configuration to `app`. */
@@ -113,5 +141,6 @@ export function addReferenceConfigurations(app: App): Stack[] {
       description: 'cdk-sagemaker-egress reference: HTTPS to PyPI only, tightened NACLs',
       naclTightening: NaclTightening.tightened(),
     }),
+    new StudioIsolatedStack(app, 'StudioIsolated', { description: 'cdk-sagemaker-egress reference: SageMaker Studio and JumpStart with no internet route' }),
   ];
 }

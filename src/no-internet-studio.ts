@@ -1,0 +1,523 @@
+import { Annotations, Aws, Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { EndpointSet } from './endpoint-set';
+import { NoInternetStudioDomainDeletionFunction } from './no-internet-studio.domain-deletion-function';
+import { acknowledgeNagFindings } from './private/acknowledge';
+import { closedSecurityGroup } from './private/closed-security-group';
+import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
+import { deployDeployTimeHandler } from './private/scheduled-handler';
+import { invalid, validateSageMakerName } from './private/validation';
+import { allowAwsEndpoints } from './private/workload-access';
+import { RestrictedEgressVpc } from './restricted-egress-vpc';
+
+/**
+ * Studio's apps in VpcOnly mode need, within their security group, NFS to the domain's EFS and TCP
+ * 8192-65535 between apps: "NFS traffic over TCP on port 2049 between the domain and the Amazon EFS
+ * volume" and "TCP traffic within the security group ... You must allow access to at least ports in the
+ * range 8192-65535" (https://docs.aws.amazon.com/sagemaker/latest/dg/studio-updated-and-internet-access.html,
+ * the page for the current Studio; the CreateDomain API adds that 2049 must be allowed inbound and outbound).
+ */
+const NFS_PORT = ec2.Port.tcp(2049);
+const STUDIO_APP_PORTS = ec2.Port.tcpRange(8192, 65535);
+/**
+ * UserSettings.SecurityGroups holds at most 5 groups, and SageMaker adds one of its own for NFS, so
+ * "the number of security groups that you can specify is one less than the maximum" (CreateDomain API).
+ */
+const MAX_SECURITY_GROUPS = 4;
+/** Domain and user profile names: `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}` (CreateDomain, CreateUserProfile APIs). */
+const MAX_NAME_LENGTH = 63;
+/** JumpStart's public models live in SageMaker's public hub, owned by the account named `aws`. */
+const PUBLIC_HUB = 'SageMakerPublicHub';
+
+/** How users sign in to the Studio domain. */
+export enum StudioAuthMode {
+  /** IAM: users open Studio with a presigned URL (CreatePresignedDomainUrl) for their user profile. */
+  IAM = 'IAM',
+  /** IAM Identity Center: each user profile is bound to an Identity Center user. */
+  IAM_IDENTITY_CENTER = 'SSO',
+}
+
+/** What happens to the domain's home file system (EFS, the users' home directories) when the domain is deleted. */
+export enum HomeFileSystemRetention {
+  /** Keep the file system, and the users' data, after the domain is deleted (SageMaker's default). */
+  RETAIN = 'Retain',
+  /** Delete the file system with the domain: the users' home directories are lost. */
+  DELETE = 'Delete',
+}
+
+/**
+ * Options of a Studio user profile.
+ */
+export interface StudioUserProfileOptions {
+  /**
+   * The IAM Identity Center user name the profile belongs to (`StudioAuthMode.IAM_IDENTITY_CENTER` only).
+   *
+   * @default - the profile name
+   */
+  readonly identityCenterUserName?: string;
+}
+
+/**
+ * Properties of a `NoInternetStudio`.
+ */
+export interface NoInternetStudioProps {
+  /**
+   * The VPC of the domain. When it is the `vpc` of a `RestrictedEgressVpc`, the domain's security groups
+   * register with its endpoint security group and the `endpoints` set is added to it.
+   */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the domain, in at least two Availability Zones.
+   *
+   * @default - the workload subnets of a `RestrictedEgressVpc`; otherwise the VPC's isolated subnets, or
+   * its private subnets when it has no isolated ones
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Name of the domain: 1 to 63 letters, digits and hyphens. Changing it replaces the domain.
+   *
+   * @default - derived from the construct path
+   */
+  readonly domainName?: string;
+
+  /**
+   * How users sign in.
+   *
+   * @default StudioAuthMode.IAM
+   */
+  readonly authMode?: StudioAuthMode;
+
+  /**
+   * Execution role of the users' apps and spaces. A role you bring is used as it is.
+   *
+   * @default - a least-privilege role: Studio in this domain, browsing and deploying JumpStart models
+   * (unless `jumpStart` is false), Studio logs; grant more with `grant*` methods
+   */
+  readonly executionRole?: iam.IRole;
+
+  /**
+   * Whether the default execution role may browse JumpStart's public models, read their artifacts and
+   * deploy them to SageMaker endpoints in this account.
+   *
+   * @default true
+   */
+  readonly jumpStart?: boolean;
+
+  /**
+   * Security groups of the users' apps (at most 4: SageMaker adds its own NFS group). Groups you bring
+   * are used as they are for the domain, the shared spaces and every user profile; nothing is added to
+   * them, so they must allow what Studio needs (NFS 2049 and TCP 8192-65535 within the group, HTTPS to
+   * the endpoints).
+   *
+   * @default - one group for the domain's defaults and shared spaces, and one per user profile (as AWS
+   * recommends), each with NFS and TCP 8192-65535 within itself and HTTPS to the VPC's endpoints and S3
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Customer-managed key encrypting the domain's home file system and the spaces' storage.
+   *
+   * @default - a new key with automatic rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * User profiles to create.
+   *
+   * @default - none; add them with `addUserProfile()`
+   */
+  readonly userProfiles?: string[];
+
+  /**
+   * What happens to the home file system when the domain is deleted. `DELETE` deletes it through a
+   * custom resource that calls DeleteDomain with `HomeEfsFileSystem: Delete`.
+   *
+   * @default HomeFileSystemRetention.RETAIN
+   */
+  readonly homeFileSystemRetention?: HomeFileSystemRetention;
+
+  /**
+   * The interface endpoints added to a `RestrictedEgressVpc` for Studio. With any other VPC, create
+   * the endpoints yourself.
+   *
+   * @default EndpointSet.STUDIO
+   */
+  readonly endpoints?: EndpointSet;
+}
+
+/**
+ * A SageMaker Studio domain in VpcOnly mode, for a VPC with no internet access.
+ *
+ * - All app traffic stays in the VPC; AWS is reached through the VPC's endpoints.
+ * - Security groups with explicit rules only; by default one per user profile.
+ * - Execution role without AmazonSageMakerFullAccess or AmazonS3FullAccess.
+ * - Home file system encrypted with a customer-managed key and kept when the domain is deleted.
+ * - Actions taken from Studio are logged in CloudTrail with the user profile as source identity.
+ */
+export class NoInternetStudio extends Construct implements ec2.IConnectable, iam.IGrantable {
+  /** The domain's id. */
+  public readonly domainId: string;
+  /** The domain's ARN. */
+  public readonly domainArn: string;
+  /** The domain's home file system (EFS) id. */
+  public readonly homeEfsFileSystemId: string;
+  /** The execution role. */
+  public readonly executionRole: iam.IRole;
+  /** The principal to grant permissions to (the execution role). */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** The key encrypting the home file system. */
+  public readonly encryptionKey: kms.IKey;
+  /** Network access of the domain's default and shared-space apps. */
+  public readonly connections: ec2.Connections;
+  /** The domain's subnets. */
+  public readonly subnets: ec2.ISubnet[];
+
+  private readonly domain: sagemaker.CfnDomain;
+  private readonly vpc: ec2.IVpc;
+  private readonly authMode: StudioAuthMode;
+  private readonly ownSecurityGroups?: ec2.ISecurityGroup[];
+  private readonly profiles = new Map<string, { profile: sagemaker.CfnUserProfile; connections: ec2.Connections }>();
+  private readonly deletion: Construct;
+
+  constructor(scope: Construct, id: string, props: NoInternetStudioProps) {
+    super(scope, id);
+
+    this.vpc = props.vpc;
+    this.authMode = props.authMode ?? StudioAuthMode.IAM;
+    const domainName = props.domainName ?? Names.uniqueResourceName(this, { maxLength: MAX_NAME_LENGTH, separator: '-' });
+    validateSageMakerName('domainName', domainName, MAX_NAME_LENGTH);
+    if (props.securityGroups && (props.securityGroups.length === 0 || props.securityGroups.length > MAX_SECURITY_GROUPS)) {
+      invalid('securityGroups', `hold 1 to ${MAX_SECURITY_GROUPS} security groups (SageMaker allows 5 and adds its own NFS group)`,
+        props.securityGroups.length, 'merge rules into fewer groups, or leave securityGroups unset to get groups with Studio\'s rules');
+    }
+
+    const network = RestrictedEgressVpc.ownerOf(props.vpc);
+    this.subnets = this.selectSubnets(props, network);
+    if (network) {
+      network.addEndpointSet(props.endpoints ?? EndpointSet.STUDIO);
+    } else {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:studioEndpoints',
+        'The VPC is not a RestrictedEgressVpc: create the interface endpoints Studio needs yourself (at least sagemaker.api, ' +
+        'sagemaker.runtime and sts, and an S3 endpoint), with private DNS; see EndpointSet.STUDIO.');
+    }
+
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'HomeKey', {
+      description: 'Encrypts the home file system and space storage of a SageMaker Studio domain',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.ownSecurityGroups = props.securityGroups;
+    const domainConnections = this.appConnections(this, 'SecurityGroup', 'SageMaker Studio apps (domain defaults and shared spaces)');
+    this.connections = domainConnections;
+    const securityGroupIds = domainConnections.securityGroups.map((sg) => sg.securityGroupId);
+
+    let executionPolicy: iam.ManagedPolicy | undefined;
+    let role: iam.IRole;
+    if (props.executionRole) {
+      role = props.executionRole;
+      this.grantPrincipal = role;
+    } else {
+      const created = new iam.Role(this, 'ExecutionRole', {
+        assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+        description: 'Execution role of SageMaker Studio apps in a domain without internet access',
+      });
+      // ExecutionRoleIdentityConfig USER_PROFILE_NAME passes the profile name as source identity when
+      // SageMaker assumes the role, which the trust policy must allow.
+      created.assumeRolePolicy?.addStatements(new iam.PolicyStatement({
+        actions: ['sts:SetSourceIdentity'],
+        principals: [new iam.ServicePrincipal('sagemaker.amazonaws.com')],
+      }));
+      executionPolicy = new iam.ManagedPolicy(this, 'ExecutionPolicy', {
+        description: 'Least privilege of SageMaker Studio apps in one domain; grants add to it',
+        roles: [created],
+      });
+      role = created;
+      this.grantPrincipal = new ManagedPolicyGrantee(created, executionPolicy);
+    }
+    this.executionRole = role;
+
+    this.domain = new sagemaker.CfnDomain(this, 'Resource', {
+      domainName,
+      authMode: this.authMode,
+      appNetworkAccessType: 'VpcOnly',
+      vpcId: props.vpc.vpcId,
+      subnetIds: this.subnets.map((s) => s.subnetId),
+      kmsKeyId: this.encryptionKey.keyArn,
+      domainSettings: {
+        // CloudTrail records who acted: the user profile's name is the session's source identity.
+        executionRoleIdentityConfig: 'USER_PROFILE_NAME',
+        dockerSettings: { enableDockerAccess: 'DISABLED' },
+      },
+      defaultUserSettings: {
+        executionRole: role.roleArn,
+        securityGroups: securityGroupIds,
+        studioWebPortal: 'ENABLED',
+        defaultLandingUri: 'studio::',
+        // Notebook sharing writes snapshots to an S3 bucket of the user's choice: off until one is configured.
+        sharingSettings: { notebookOutputOption: 'Disabled' },
+      },
+      // Shared spaces take their settings from here, not from the user settings.
+      defaultSpaceSettings: {
+        executionRole: role.roleArn,
+        securityGroups: securityGroupIds,
+      },
+    });
+    this.domainId = this.domain.attrDomainId;
+    this.domainArn = this.domain.attrDomainArn;
+    this.homeEfsFileSystemId = this.domain.attrHomeEfsFileSystemId;
+    // The policy names the domain, so it is created after it; users start apps only once both exist.
+    if (executionPolicy) this.addExecutionPolicyStatements(executionPolicy, role, props.jumpStart ?? true);
+
+    // Present in both modes: switching DELETE back to RETAIN must be an Update of this resource, never a
+    // Delete event that would act on the old DELETE setting.
+    this.deletion = this.createDomainDeletion(props.homeFileSystemRetention ?? HomeFileSystemRetention.RETAIN);
+
+    for (const name of props.userProfiles ?? []) {
+      this.addUserProfile(name);
+    }
+  }
+
+  /** Names of the user profiles created so far. */
+  public get userProfileNames(): string[] {
+    return [...this.profiles.values()].map((p) => p.profile.userProfileName);
+  }
+
+  /**
+   * Adds a user profile. Unless `securityGroups` were given, the profile gets its own security group
+   * with Studio's rules, so that one user's apps cannot reach another's.
+   *
+   * @param name profile name: 1 to 63 letters, digits and hyphens (SageMaker compares names case-insensitively)
+   */
+  public addUserProfile(name: string, options: StudioUserProfileOptions = {}): sagemaker.CfnUserProfile {
+    validateSageMakerName('userProfiles', name, MAX_NAME_LENGTH);
+    const key = Token.isUnresolved(name) ? name : name.toLowerCase();
+    if (this.profiles.has(key)) {
+      invalid('userProfiles', 'name each user profile once (SageMaker compares profile names case-insensitively)', name,
+        'remove the duplicate');
+    }
+    if (options.identityCenterUserName !== undefined && this.authMode !== StudioAuthMode.IAM_IDENTITY_CENTER) {
+      invalid('identityCenterUserName', 'be given only when authMode is StudioAuthMode.IAM_IDENTITY_CENTER', options.identityCenterUserName,
+        'remove it, or set authMode to StudioAuthMode.IAM_IDENTITY_CENTER');
+    }
+    const scope = new Construct(this, `UserProfile-${name}`);
+    const connections = this.appConnections(scope, 'SecurityGroup', `SageMaker Studio apps of user profile ${name}`);
+    const sso = this.authMode === StudioAuthMode.IAM_IDENTITY_CENTER;
+    const profile = new sagemaker.CfnUserProfile(scope, 'Resource', {
+      domainId: this.domainId,
+      userProfileName: name,
+      singleSignOnUserIdentifier: sso ? 'UserName' : undefined,
+      singleSignOnUserValue: sso ? options.identityCenterUserName ?? name : undefined,
+      userSettings: { securityGroups: connections.securityGroups.map((sg) => sg.securityGroupId) },
+    });
+    // Deleted before the custom resource that may delete the domain, which SageMaker refuses while profiles exist.
+    profile.node.addDependency(this.deletion);
+    this.profiles.set(key, { profile, connections });
+    return profile;
+  }
+
+  /**
+   * Network access of one user profile's apps (its own security group, or `securityGroups`).
+   *
+   * @param name the profile's name
+   */
+  public connectionsOfUserProfile(name: string): ec2.Connections {
+    const entry = this.profiles.get(Token.isUnresolved(name) ? name : name.toLowerCase());
+    if (!entry) invalid('name', 'be a user profile of this domain', name, `use one of: ${this.userProfileNames.join(', ') || '(none yet)'}`);
+    return entry.connections;
+  }
+
+  /**
+   * Lets the users' apps read objects of `bucket` (and use its key, if any).
+   *
+   * @param objectsKeyPattern restrict to matching keys, e.g. `datasets/*`
+   */
+  public grantReadBucket(bucket: s3.IBucket, objectsKeyPattern?: string): iam.Grant {
+    return bucket.grantRead(this, objectsKeyPattern);
+  }
+
+  /**
+   * Lets the users' apps read and write objects of `bucket` (and use its key, if any).
+   *
+   * @param objectsKeyPattern restrict to matching keys, e.g. `results/*`
+   */
+  public grantReadWriteBucket(bucket: s3.IBucket, objectsKeyPattern?: string): iam.Grant {
+    return bucket.grantReadWrite(this, objectsKeyPattern);
+  }
+
+  private selectSubnets(props: NoInternetStudioProps, network?: RestrictedEgressVpc): ec2.ISubnet[] {
+    let selection = props.vpcSubnets ?? network?.workloadSubnets;
+    if (!selection) {
+      selection = props.vpc.isolatedSubnets.length > 0
+        ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }
+        : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    }
+    const subnets = props.vpc.selectSubnets(selection).subnets;
+    const zones = new Set(subnets.map((s) => s.availabilityZone));
+    if (zones.size < 2) {
+      invalid('vpcSubnets', 'select subnets in at least two Availability Zones (SageMaker requires it for a domain)',
+        `${subnets.length} subnet(s) in ${zones.size} zone(s)`,
+        'give the VPC two or more Availability Zones (RestrictedEgressVpc maxAzs >= 2, and an explicit env or availabilityZones on the stack) or select subnets from two zones');
+    }
+    const publicSubnets = new Set(props.vpc.publicSubnets.map((s) => s.node.path));
+    if (subnets.some((s) => publicSubnets.has(s.node.path))) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:publicSubnet',
+        'vpcSubnets selects a public subnet; place the Studio domain in private or isolated subnets.');
+    }
+    return subnets;
+  }
+
+  /** The given groups, or a new group with Studio's rules registered with the VPC's endpoints. */
+  private appConnections(scope: Construct, id: string, description: string): ec2.Connections {
+    if (this.ownSecurityGroups) return new ec2.Connections({ securityGroups: this.ownSecurityGroups });
+    const group = closedSecurityGroup(scope, id, this.vpc, `${description}: NFS and app ports within the group, HTTPS to AWS endpoints`);
+    group.connections.allowInternally(NFS_PORT, 'NFS between Studio apps and the domain home file system');
+    group.connections.allowInternally(STUDIO_APP_PORTS, 'Studio app-to-app traffic within the group');
+    allowAwsEndpoints(scope, this.vpc, group);
+    return group.connections;
+  }
+
+  private addExecutionPolicyStatements(policy: iam.ManagedPolicy, role: iam.IRole, jumpStart: boolean): void {
+    const arn = (resource: string, account: string = Aws.ACCOUNT_ID) => `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${account}:${resource}`;
+    const domainId = this.domainId;
+    const studioResources = [arn(`app/${domainId}/*`), arn(`space/${domainId}/*`)];
+    const deployResources = [arn('model/*'), arn('endpoint-config/*'), arn('endpoint/*')];
+    policy.addStatements(
+      // The Studio UI calls SageMaker with the execution role of the signed-in profile.
+      new iam.PolicyStatement({
+        sid: 'StudioRead',
+        actions: ['sagemaker:DescribeDomain', 'sagemaker:DescribeUserProfile', 'sagemaker:DescribeSpace', 'sagemaker:DescribeApp', 'sagemaker:ListTags'],
+        resources: [arn(`domain/${domainId}`), arn(`user-profile/${domainId}/*`), ...studioResources],
+      }),
+      new iam.PolicyStatement({
+        sid: 'StudioList',
+        actions: ['sagemaker:ListApps', 'sagemaker:ListSpaces', 'sagemaker:ListUserProfiles', 'sagemaker:ListDomains'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'StudioSpacesAndApps',
+        actions: ['sagemaker:CreateSpace', 'sagemaker:UpdateSpace', 'sagemaker:DeleteSpace', 'sagemaker:CreateApp', 'sagemaker:DeleteApp'],
+        resources: studioResources,
+      }),
+      new iam.PolicyStatement({
+        sid: 'StudioOpenSpaces',
+        actions: ['sagemaker:CreatePresignedDomainUrl'],
+        resources: [arn(`user-profile/${domainId}/*`)],
+      }),
+      // Studio tags what it creates; tagging is allowed only as part of a create call.
+      new iam.PolicyStatement({
+        sid: 'TagOnCreate',
+        actions: ['sagemaker:AddTags'],
+        resources: [...studioResources, ...jumpStart ? deployResources : []],
+        conditions: { Null: { 'sagemaker:TaggingAction': 'false' } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'StudioLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        resources: [
+          `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/studio:*`,
+          ...jumpStart ? [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/*`] : [],
+        ],
+      }),
+    );
+    const acks = [
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'SageMaker\'s List actions (ListApps, ListSpaces, ListUserProfiles, ListDomains) support no resource-level permissions; they return names and status only.' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:app/<${this.logicalIdOfDomain()}.DomainId>/*]`, reason: 'Apps are created at run time by the users of this one domain, under names Studio chooses; the wildcard is confined to the domain.' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:space/<${this.logicalIdOfDomain()}.DomainId>/*]`, reason: 'Spaces are created at run time by the users of this one domain; the wildcard is confined to the domain.' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:user-profile/<${this.logicalIdOfDomain()}.DomainId>/*]`, reason: 'Studio reads and opens the user profiles of this one domain; the wildcard is confined to the domain.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/studio:*]', reason: 'Studio names its log streams after the domain, profile and app at run time; the wildcard is confined to the Studio log group.' },
+    ];
+    if (jumpStart) {
+      const buckets = [`jumpstart-cache-prod-${Aws.REGION}`, `jumpstart-private-cache-prod-${Aws.REGION}`];
+      policy.addStatements(
+        // JumpStart's catalogue is SageMaker's public hub, owned by the account `aws`.
+        new iam.PolicyStatement({
+          sid: 'JumpStartBrowse',
+          actions: ['sagemaker:DescribeHub', 'sagemaker:ListHubContents', 'sagemaker:ListHubContentVersions', 'sagemaker:DescribeHubContent'],
+          resources: [arn(`hub/${PUBLIC_HUB}`, 'aws'), arn(`hub-content/${PUBLIC_HUB}/*`, 'aws')],
+        }),
+        // Model manifests, scripts and artifacts (sagemaker-python-sdk jumpstart/constants.py), read through the S3 endpoint.
+        new iam.PolicyStatement({
+          sid: 'JumpStartArtifacts',
+          actions: ['s3:GetObject', 's3:ListBucket'],
+          resources: buckets.flatMap((b) => [`arn:${Aws.PARTITION}:s3:::${b}`, `arn:${Aws.PARTITION}:s3:::${b}/*`]),
+        }),
+        new iam.PolicyStatement({
+          sid: 'JumpStartDeploy',
+          actions: [
+            'sagemaker:CreateModel', 'sagemaker:DescribeModel', 'sagemaker:DeleteModel',
+            'sagemaker:CreateEndpointConfig', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig',
+            'sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint',
+            'sagemaker:InvokeEndpoint',
+          ],
+          resources: deployResources,
+        }),
+        // JumpStart deploys with the same role as the model's execution role.
+        new iam.PolicyStatement({
+          sid: 'JumpStartPassRole',
+          actions: ['iam:PassRole'],
+          resources: [role.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        }),
+        // As a model's execution role: pull the inference image from AWS's Deep Learning Containers
+        // registries (AWS accounts that differ by region; a pull also needs the repository's own policy).
+        new iam.PolicyStatement({
+          sid: 'ModelImagePull',
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+          resources: [`arn:${Aws.PARTITION}:ecr:${Aws.REGION}:*:repository/*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ModelImageAuth',
+          actions: ['ecr:GetAuthorizationToken'],
+          resources: ['*'],
+        }),
+      );
+      acks.push(
+        { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:aws:hub-content/${PUBLIC_HUB}/*]`, reason: 'Read-only access to the models of SageMaker\'s public JumpStart hub (owned by AWS), which JumpStart lists in Studio.' },
+        ...['jumpstart-cache-prod', 'jumpstart-private-cache-prod'].map((bucket) => ({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}-<AWS::Region>/*]`,
+          reason: 'Read-only access to the objects of an AWS-owned JumpStart bucket of the region (model manifest, scripts, artifacts).',
+        })),
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/*]', reason: 'JumpStart names the models, endpoint configurations and endpoints it deploys at run time; the wildcard is confined to SageMaker hosting in this account and region.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint-config/*]', reason: 'JumpStart names the endpoint configurations it deploys at run time; confined to this account and region.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/*]', reason: 'JumpStart names the endpoints it deploys at run time; confined to this account and region.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/*]', reason: 'SageMaker hosting writes a deployed endpoint\'s logs to /aws/sagemaker/Endpoints/<endpoint name>, named at run time.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:*:repository/*]', reason: 'JumpStart\'s inference images live in AWS-owned Deep Learning Containers registries whose account differs by region; pulls are read-only and also need the registry\'s own policy.' },
+      );
+    }
+    acknowledgeNagFindings(policy.node.defaultChild as iam.CfnManagedPolicy, acks);
+  }
+
+  private logicalIdOfDomain(): string {
+    return this.domain.stack.getLogicalId(this.domain);
+  }
+
+  private createDomainDeletion(retention: HomeFileSystemRetention): Construct {
+    const scope = new Construct(this, 'HomeFileSystemDeletion');
+    const domainArn = this.domain.attrDomainArn;
+    const { resource } = deployDeployTimeHandler(scope, {
+      handler: NoInternetStudioDomainDeletionFunction,
+      idPrefix: 'Handler',
+      description: 'Deletes a Studio domain with its home file system when the stack deletes it',
+      subject: 'deleting a Studio domain with its home file system',
+      statements: [new iam.PolicyStatement({
+        actions: ['sagemaker:DeleteDomain', 'sagemaker:DescribeDomain'],
+        resources: [domainArn],
+      })],
+      outsideVpcReason: 'The function calls the SageMaker API only during CloudFormation deletions; it needs no access to the VPC, which has no route to the internet.',
+      noDeadLetterQueueReason: 'The function is invoked by CloudFormation through the provider framework, which reports a failure in the stack events; there is no asynchronous invocation to catch.',
+      resourceType: 'Custom::StudioDomainDeletion',
+      properties: { DomainId: this.domain.attrDomainId, HomeEfsFileSystem: retention },
+      // Deleting a domain and its file system takes minutes: wait up to the Lambda limit.
+      timeout: Duration.minutes(15),
+    });
+    return resource;
+  }
+}
