@@ -235,6 +235,18 @@ describe('RestrictedEgressVpc options', () => {
 });
 
 describe('RestrictedEgressVpc validation', () => {
+  test.each([[60, false], [61, true]])('%d registered workload groups against the endpoint group\'s 60 inbound rules: fails %s', (count, fails) => {
+    const stack = newStack();
+    const network = new RestrictedEgressVpc(stack, 'Network');
+    const group = new ec2.SecurityGroup(stack, 'Shared', { vpc: network.vpc, allowAllOutbound: false });
+    network.allowWorkload(group); // registering a group twice adds no rule
+    for (let i = 1; i < count; i++) network.allowWorkload(new ec2.SecurityGroup(stack, `Workload${i}`, { vpc: network.vpc, allowAllOutbound: false }));
+    network.allowWorkload(group);
+    const synth = () => Template.fromStack(stack);
+    if (fails) expect(synth).toThrow(/endpoint security group must hold at most 60 inbound rules.*got: 61 registered/);
+    else expect(synth).not.toThrow();
+  });
+
   test.each([
     ['10.0.0.1/16', /ipAddresses must be aligned.*"10\.0\.0\.1\/16".*did you mean "10\.0\.0\.0\/16"/],
     ['10.0.0.0/33', /ipAddresses must be an IPv4 CIDR block/],

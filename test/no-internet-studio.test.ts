@@ -1,0 +1,335 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  EndpointSet, HomeFileSystemRetention, InternetEgress, NaclTightening, NoInternetStudio, NoInternetStudioProps, RestrictedEgressVpc,
+  S3EndpointKind, StudioAuthMode,
+} from '../src';
+
+function networkStack(props: { internetEgress?: InternetEgress; s3Endpoint?: S3EndpointKind; naclTightening?: NaclTightening; maxAzs?: number } = {}) {
+  const stack = new Stack(new App(), 'Test');
+  const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none(), maxAzs: 2, endpointSets: [], ...props });
+  return { stack, network };
+}
+
+function studioStack(props: Partial<NoInternetStudioProps> = {}) {
+  const { stack, network } = networkStack();
+  const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, ...props });
+  return { stack, network, studio, template: Template.fromStack(stack) };
+}
+
+type Resources = Record<string, { Type: string; Properties: any; DependsOn?: string[] }>;
+const resourcesOf = (template: Template) => template.toJSON().Resources as Resources;
+const logicalIdOf = (template: Template, type: string, pattern: RegExp) =>
+  Object.entries(resourcesOf(template)).filter(([id, r]) => r.Type === type && pattern.test(id)).map(([id]) => id);
+const interfaceServices = (template: Template) => Object.values(template.findResources('AWS::EC2::VPCEndpoint'))
+  .filter((r) => r.Properties.VpcEndpointType === 'Interface')
+  .map((r) => JSON.stringify(r.Properties.ServiceName).replace(/.*\{"Ref":"AWS::Region"\},"\.?([^"]*)".*/, '$1')).sort();
+
+describe('NoInternetStudio defaults', () => {
+  const { studio, template } = studioStack({ userProfiles: ['alice', 'bob'] });
+  const [domainSg] = logicalIdOf(template, 'AWS::EC2::SecurityGroup', /^StudioSecurityGroup/);
+  const [aliceSg] = logicalIdOf(template, 'AWS::EC2::SecurityGroup', /^StudioUserProfilealiceSecurityGroup/);
+  const [role] = logicalIdOf(template, 'AWS::IAM::Role', /^StudioExecutionRole/);
+
+  test('a VpcOnly domain with IAM auth on the two workload subnets, its home file system under a rotating customer-managed key', () => {
+    template.hasResourceProperties('AWS::SageMaker::Domain', {
+      AppNetworkAccessType: 'VpcOnly',
+      AuthMode: 'IAM',
+      DomainName: 'Test-Studio-EC01FB56', // from the construct path: stable, and valid for SageMaker
+      VpcId: { Ref: Match.stringLikeRegexp('NetworkVpc') },
+      SubnetIds: [{ Ref: Match.stringLikeRegexp('NetworkVpcWorkloadSubnet1') }, { Ref: Match.stringLikeRegexp('NetworkVpcWorkloadSubnet2') }],
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('StudioHomeKey'), 'Arn'] },
+      DomainSettings: { ExecutionRoleIdentityConfig: 'USER_PROFILE_NAME', DockerSettings: { EnableDockerAccess: 'DISABLED' } },
+    });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true, Description: Match.stringLikeRegexp('Studio') },
+      DeletionPolicy: 'Retain',
+    });
+    expect(studio.subnets).toHaveLength(2);
+  });
+
+  test('default user settings and shared spaces carry the execution role and the domain security group', () => {
+    const settings = { ExecutionRole: { 'Fn::GetAtt': [role, 'Arn'] }, SecurityGroups: [{ 'Fn::GetAtt': [domainSg, 'GroupId'] }] };
+    template.hasResourceProperties('AWS::SageMaker::Domain', {
+      DefaultUserSettings: { ...settings, StudioWebPortal: 'ENABLED', DefaultLandingUri: 'studio::', SharingSettings: { NotebookOutputOption: 'Disabled' } },
+      DefaultSpaceSettings: settings,
+    });
+  });
+
+  test('each user profile gets its own security group', () => {
+    template.resourceCountIs('AWS::SageMaker::UserProfile', 2);
+    template.hasResourceProperties('AWS::SageMaker::UserProfile', {
+      DomainId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Studio[A-F0-9]+$'), 'DomainId'] },
+      UserProfileName: 'alice',
+      UserSettings: { SecurityGroups: [{ 'Fn::GetAtt': [aliceSg, 'GroupId'] }] },
+      SingleSignOnUserIdentifier: Match.absent(),
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1 + 3); // endpoint group + domain + two profiles
+    expect(studio.userProfileNames).toEqual(['alice', 'bob']);
+    expect(studio.connectionsOfUserProfile('Alice').securityGroups[0].node.path).toBe('Test/Studio/UserProfile-alice/SecurityGroup');
+  });
+
+  test.each([['domain', () => domainSg], ['profile', () => aliceSg]])('the %s group: NFS 2049 and TCP 8192-65535 within itself, HTTPS to endpoints and S3, nothing else', (_kind, sgOf) => {
+    const sg = sgOf();
+    const resources = resourcesOf(template);
+    const refersTo = (value: unknown) => JSON.stringify(value) === JSON.stringify({ 'Fn::GetAtt': [sg, 'GroupId'] });
+    const ingress = Object.values(resources).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress' && refersTo(r.Properties.GroupId))
+      .map((r) => [r.Properties.IpProtocol, r.Properties.FromPort, r.Properties.ToPort, refersTo(r.Properties.SourceSecurityGroupId)]);
+    expect(ingress.sort()).toEqual([['tcp', 2049, 2049, true], ['tcp', 8192, 65535, true]]);
+    const egress = Object.values(resources).filter((r) => r.Type === 'AWS::EC2::SecurityGroupEgress' && refersTo(r.Properties.GroupId))
+      .map((r) => [r.Properties.FromPort, r.Properties.ToPort,
+        refersTo(r.Properties.DestinationSecurityGroupId) ? 'self' : r.Properties.DestinationPrefixListId ? 's3' : JSON.stringify(r.Properties.DestinationSecurityGroupId)]);
+    expect(egress.sort()).toEqual([
+      [2049, 2049, 'self'],
+      [443, 443, 's3'],
+      [443, 443, expect.stringMatching(/NetworkEndpointSecurityGroup/)],
+      [8192, 65535, 'self'],
+    ]);
+    // The inline placeholder keeps EC2 from adding its allow-all egress rule.
+    expect(resources[sg].Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+    expect(resources[sg].Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  test('the endpoint security group accepts HTTPS from the domain group and each profile group', () => {
+    const fromStudio = Object.values(resourcesOf(template)).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress'
+      && /NetworkEndpointSecurityGroup/.test(JSON.stringify(r.Properties.GroupId)) && /Studio/.test(JSON.stringify(r.Properties.SourceSecurityGroupId)));
+    expect(fromStudio.map((r) => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([[443, 443], [443, 443], [443, 443]]);
+  });
+
+  test('adds the Studio endpoint set to the VPC: SageMaker API and runtime, STS, CloudWatch Logs', () => {
+    expect(interfaceServices(template)).toEqual(['logs', 'sagemaker.api', 'sagemaker.runtime', 'sts']);
+  });
+
+  test('the execution role trusts SageMaker, may set the source identity, and has no AWS-managed policy', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({ Action: 'sts:AssumeRole', Principal: { Service: 'sagemaker.amazonaws.com' } }),
+          Match.objectLike({ Action: 'sts:SetSourceIdentity', Principal: { Service: 'sagemaker.amazonaws.com' } }),
+        ],
+      },
+      ManagedPolicyArns: Match.absent(),
+    });
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/FullAccess/);
+  });
+
+  const executionPolicy = () => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: role }] } }));
+    return policy.Properties.PolicyDocument.Statement as Array<{ Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }>;
+  };
+
+  test('the execution policy: Studio in this domain, JumpStart browsing and deploying, nothing account-wide but List and ECR auth', () => {
+    const statements = executionPolicy();
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'StudioRead', 'StudioList', 'StudioSpacesAndApps', 'StudioOpenSpaces', 'TagOnCreate', 'StudioLogs',
+      'JumpStartBrowse', 'JumpStartArtifacts', 'JumpStartDeploy', 'JumpStartPassRole', 'ModelImagePull', 'ModelImageAuth',
+    ]);
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    for (const statement of statements) {
+      const actions = ([] as string[]).concat(statement.Action);
+      expect(actions.every((a) => !a.includes('*'))).toBe(true);
+      if (statement.Resource === '*') expect(['StudioList', 'ModelImageAuth']).toContain(statement.Sid);
+    }
+    expect(JSON.stringify(bySid.StudioSpacesAndApps.Resource)).toMatch(/:app\/",\{"Fn::GetAtt":\["Studio[A-F0-9]+","DomainId"\]\},"\/\*"/);
+    expect(bySid.TagOnCreate.Condition).toEqual({ Null: { 'sagemaker:TaggingAction': 'false' } });
+    expect(bySid.JumpStartPassRole).toMatchObject({
+      Resource: { 'Fn::GetAtt': [role, 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    });
+    expect(JSON.stringify(bySid.JumpStartBrowse.Resource)).toMatch(/:aws:hub\/SageMakerPublicHub"/);
+    expect(JSON.stringify(bySid.JumpStartArtifacts.Resource)).toMatch(/jumpstart-cache-prod-.*jumpstart-private-cache-prod-/);
+    expect(bySid.JumpStartArtifacts.Action).toEqual(['s3:GetObject', 's3:ListBucket']);
+  });
+
+  test('the home file system is kept by default: the deletion resource is a no-op that profiles wait for', () => {
+    template.hasResourceProperties('Custom::StudioDomainDeletion', {
+      DomainId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Studio[A-F0-9]+$'), 'DomainId'] },
+      HomeEfsFileSystem: 'Retain',
+    });
+    const [deletion] = logicalIdOf(template, 'Custom::StudioDomainDeletion', /.*/);
+    for (const profile of Object.values(template.findResources('AWS::SageMaker::UserProfile'))) {
+      expect(profile.DependsOn).toContain(deletion);
+    }
+    const handlerPolicies = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('sagemaker:DeleteDomain'));
+    expect(handlerPolicies).toHaveLength(1);
+    expect(handlerPolicies[0].Properties.PolicyDocument.Statement[0]).toEqual({
+      Action: ['sagemaker:DeleteDomain', 'sagemaker:DescribeDomain'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Studio[A-F0-9]+$/), 'DomainArn'] },
+    });
+  });
+});
+
+describe('NoInternetStudio options', () => {
+  test('HomeFileSystemRetention.DELETE tells the deletion resource to delete the file system', () => {
+    const { template } = studioStack({ homeFileSystemRetention: HomeFileSystemRetention.DELETE });
+    template.hasResourceProperties('Custom::StudioDomainDeletion', { HomeEfsFileSystem: 'Delete' });
+  });
+
+  test('jumpStart: false drops the JumpStart statements and the endpoint log group', () => {
+    const { template } = studioStack({ jumpStart: false });
+    const json = JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'));
+    expect(json).not.toMatch(/JumpStart|hub-content|jumpstart-cache|iam:PassRole|ecr:|Endpoints/);
+    expect(json).toMatch(/StudioSpacesAndApps/);
+  });
+
+  test('IAM Identity Center binds each profile to a user name', () => {
+    const { stack, network } = networkStack();
+    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, authMode: StudioAuthMode.IAM_IDENTITY_CENTER, userProfiles: ['alice'] });
+    studio.addUserProfile('bob', { identityCenterUserName: 'bob@example.com' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::Domain', { AuthMode: 'SSO' });
+    template.hasResourceProperties('AWS::SageMaker::UserProfile', { UserProfileName: 'alice', SingleSignOnUserIdentifier: 'UserName', SingleSignOnUserValue: 'alice' });
+    template.hasResourceProperties('AWS::SageMaker::UserProfile', { UserProfileName: 'bob', SingleSignOnUserValue: 'bob@example.com' });
+  });
+
+  test('security groups you bring are used everywhere as they are, and no group is created', () => {
+    const { stack, network } = networkStack();
+    const own = new ec2.SecurityGroup(stack, 'Own', { vpc: network.vpc, allowAllOutbound: false });
+    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, securityGroups: [own], userProfiles: ['alice'] });
+    const template = Template.fromStack(stack);
+    const ownId = { 'Fn::GetAtt': [stack.getLogicalId(own.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] };
+    template.hasResourceProperties('AWS::SageMaker::Domain', { DefaultUserSettings: { SecurityGroups: [ownId] }, DefaultSpaceSettings: { SecurityGroups: [ownId] } });
+    template.hasResourceProperties('AWS::SageMaker::UserProfile', { UserSettings: { SecurityGroups: [ownId] } });
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 2); // endpoint group + own
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { FromPort: 2049 }, 0);
+    expect(studio.connections.securityGroups).toEqual([own]);
+  });
+
+  test('a role you bring is used as it is, without an execution policy', () => {
+    const { stack, network } = networkStack();
+    const role = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, executionRole: role });
+    const template = Template.fromStack(stack);
+    expect(studio.executionRole).toBe(role);
+    expect(JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'))).not.toMatch(/StudioSpacesAndApps/);
+  });
+
+  test('grants add to the execution policy', () => {
+    const { stack, network } = networkStack();
+    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc });
+    const bucket = new s3.Bucket(stack, 'Data');
+    studio.grantReadBucket(bucket, 'datasets/*');
+    const template = Template.fromStack(stack);
+    const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).find((p) => JSON.stringify(p).includes('StudioSpacesAndApps'))!;
+    expect(JSON.stringify(policy)).toMatch(/s3:GetObject\*.*datasets\/\*/);
+  });
+
+  test.each([
+    ['studioUi', ['sagemaker.studio']],
+    ['cloudWatchMonitoring', ['monitoring']],
+    ['containerRegistry', ['ecr.api', 'ecr.dkr']],
+    ['kms', ['kms']],
+    ['ec2', ['ec2']],
+    ['serviceCatalog', ['servicecatalog']],
+    ['ssm', ['ssm']],
+  ])('EndpointSet.studio({ %s: true }) adds its endpoints', (option, added) => {
+    const set = EndpointSet.studio({ [option]: true });
+    const base = EndpointSet.STUDIO.services.map((s) => s.shortName);
+    expect(set.services.map((s) => s.shortName).filter((n) => !base.includes(n))).toEqual(option === 'studioUi' ? ['studio'] : added);
+  });
+
+  test('EndpointSet.studio({ cloudWatchLogs: false }) keeps only what Studio cannot run without', () => {
+    expect(EndpointSet.studio({ cloudWatchLogs: false }).services.map((s) => s.shortName)).toEqual(['sagemaker.api', 'sagemaker.runtime', 'sts']);
+    expect(EndpointSet.STUDIO.name).toBe('studio');
+  });
+
+  test('the Studio UI endpoint uses the aws.sagemaker service-name prefix', () => {
+    const { template } = studioStack({ endpoints: EndpointSet.studio({ studioUi: true }) });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: { 'Fn::Join': ['', ['aws.sagemaker.', { Ref: 'AWS::Region' }, '.studio']] } });
+  });
+});
+
+describe('NoInternetStudio in every network mode', () => {
+  test.each([
+    ['isolated, S3 gateway, NACLs tightened', { internetEgress: InternetEgress.none(), s3Endpoint: S3EndpointKind.GATEWAY, naclTightening: NaclTightening.tightened() }],
+    ['isolated, S3 interface, NACLs tightened', { internetEgress: InternetEgress.none(), s3Endpoint: S3EndpointKind.INTERFACE, naclTightening: NaclTightening.tightened() }],
+    ['NAT, S3 gateway, NACLs tightened', { internetEgress: InternetEgress.natGateway(), s3Endpoint: S3EndpointKind.GATEWAY, naclTightening: NaclTightening.tightened() }],
+    ['NAT, S3 interface', { internetEgress: InternetEgress.natGateway(), s3Endpoint: S3EndpointKind.INTERFACE }],
+  ])('%s: apps reach S3 the way the VPC provides it, with no warning', (_name, networkProps) => {
+    const { stack, network } = networkStack(networkProps);
+    new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, userProfiles: ['alice'] });
+    const template = Template.fromStack(stack);
+    const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'))
+      .filter((r) => /StudioSecurityGroup/.test(JSON.stringify(r.Properties.GroupId)) && r.Properties.FromPort === 443);
+    if (networkProps.s3Endpoint === S3EndpointKind.INTERFACE) {
+      expect(egress.map((r) => r.Properties.DestinationPrefixListId)).toEqual([undefined]);
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', ServiceName: Match.objectLike({}) });
+    } else {
+      expect(egress.filter((r) => r.Properties.DestinationPrefixListId)).toHaveLength(1);
+    }
+    template.hasResourceProperties('AWS::SageMaker::Domain', { AppNetworkAccessType: 'VpcOnly' });
+    expect(Annotations.fromStack(stack).findWarning('/Test/Studio', Match.anyValue())).toEqual([]);
+  });
+
+  test('any other VPC: HTTPS to the VPC CIDR and S3, and a warning to create the endpoints', () => {
+    const stack = new Stack(new App(), 'Test');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new NoInternetStudio(stack, 'Studio', { vpc });
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning('/Test/Studio', Match.stringLikeRegexp('create the interface endpoints Studio needs yourself'));
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('Vpc'), 'CidrBlock'] }, FromPort: 443 })]),
+    });
+  });
+});
+
+describe('NoInternetStudio validation', () => {
+  test('rejects a VPC with one Availability Zone', () => {
+    const { stack, network } = networkStack({ maxAzs: 1 });
+    expect(() => new NoInternetStudio(stack, 'Studio', { vpc: network.vpc }))
+      .toThrow(/vpcSubnets must select subnets in at least two Availability Zones.*got: "1 subnet\(s\) in 1 zone\(s\)"/);
+  });
+
+  test('rejects subnets selected from one zone of a larger VPC', () => {
+    const { stack, network } = networkStack();
+    expect(() => new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, vpcSubnets: { subnets: [network.vpc.isolatedSubnets[0]] } }))
+      .toThrow(/vpcSubnets must select subnets in at least two Availability Zones/);
+  });
+
+  test.each(['-alice', 'alice-', 'al_ice', 'al.ice', 'a'.repeat(64), ''])('rejects the profile name %j', (name) => {
+    expect(() => studioStack({ userProfiles: [name] })).toThrow(/userProfiles must be 1 to 63 letters, digits and hyphens/);
+  });
+
+  test('accepts the longest and the shortest valid profile names', () => {
+    expect(() => studioStack({ userProfiles: ['a'.repeat(63), 'b', 'data-scientist-1'] })).not.toThrow();
+  });
+
+  test('rejects a profile listed twice, also in another case', () => {
+    expect(() => studioStack({ userProfiles: ['alice', 'bob', 'alice'] })).toThrow(/userProfiles must name each user profile once.*got: "alice"/);
+    expect(() => studioStack({ userProfiles: ['alice', 'Alice'] })).toThrow(/case-insensitively.*got: "Alice"/);
+  });
+
+  test('rejects a profile added twice through addUserProfile', () => {
+    const { studio } = studioStack({ userProfiles: ['alice'] });
+    expect(() => studio.addUserProfile('ALICE')).toThrow(/name each user profile once/);
+  });
+
+  test('rejects a bad domain name', () => {
+    expect(() => studioStack({ domainName: 'my_domain' })).toThrow(/domainName must be 1 to 63 letters, digits and hyphens.*got: "my_domain"/);
+  });
+
+  test('rejects more than four security groups, and none', () => {
+    const { stack, network } = networkStack();
+    const groups = [1, 2, 3, 4, 5].map((i) => new ec2.SecurityGroup(stack, `Sg${i}`, { vpc: network.vpc }));
+    expect(() => new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, securityGroups: groups }))
+      .toThrow(/securityGroups must hold 1 to 4 security groups.*got: 5/);
+    expect(() => new NoInternetStudio(stack, 'Studio2', { vpc: network.vpc, securityGroups: [] })).toThrow(/got: 0/);
+  });
+
+  test('rejects an Identity Center user name in IAM mode', () => {
+    const { studio } = studioStack();
+    expect(() => studio.addUserProfile('bob', { identityCenterUserName: 'bob' })).toThrow(/identityCenterUserName must be given only when authMode/);
+  });
+
+  test('fails synthesis when the endpoint security group would exceed its 60 inbound rules', () => {
+    const { stack, network } = networkStack();
+    new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, userProfiles: Array.from({ length: 60 }, (_, i) => `user-${i}`) });
+    expect(() => Template.fromStack(stack)).toThrow(/endpoint security group must hold at most 60 inbound rules.*got: 61 registered workload security groups/);
+  });
+
+});
