@@ -14,9 +14,11 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from cdk_sagemaker_egress import (
+    EndpointSet,
     InternetEgress,
     NaclTightening,
     NoInternetNotebook,
+    NoInternetStudio,
     PypiAllowlistSecurityGroup,
     RestrictedEgressVpc,
     S3EndpointKind,
@@ -93,6 +95,28 @@ class NotebookPypiAllowlistTightenedStack(cdk.Stack):
         )
 
 
+class StudioIsolatedStack(cdk.Stack):
+    """Configuration 7, "isolated Studio": Studio and JumpStart with no internet, in two AZs."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.network = RestrictedEgressVpc(
+            self,
+            "Network",
+            internet_egress=InternetEgress.none(),
+            max_azs=2,
+            endpoint_azs=2,
+            endpoint_sets=[],
+        )
+        self.studio = NoInternetStudio(
+            self,
+            "Studio",
+            vpc=self.network.vpc,
+            endpoints=EndpointSet.studio(studio_ui=True),
+            user_profiles=["data-scientist"],
+        )
+
+
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 NotebookNatEgressStack(
     app, "NotebookNatEgress", description="cdk-sagemaker-egress reference: notebook behind a NAT gateway"
@@ -117,5 +141,10 @@ NotebookIsolatedTightenedStack(
 )
 NotebookPypiAllowlistTightenedStack(
     app, "NotebookPypiAllowlistNacl", description="cdk-sagemaker-egress reference: HTTPS to PyPI only, tightened NACLs"
+)
+StudioIsolatedStack(
+    app,
+    "StudioIsolated",
+    description="cdk-sagemaker-egress reference: SageMaker Studio and JumpStart with no internet route",
 )
 app.synth()

@@ -42,5 +42,13 @@ export function summarize(stackName: string, template: CfnTemplate): string {
       `IMDSv${p.InstanceMetadataServiceConfiguration?.MinimumInstanceMetadataServiceVersion ?? '1'}, ` +
       `volume key ${p.KmsKeyId ? 'customer-managed' : 'AWS-owned'}`);
   }
+  for (const domain of ofType('AWS::SageMaker::Domain')) {
+    const p = domain.Properties ?? {};
+    const profiles = ofType('AWS::SageMaker::UserProfile');
+    const retention = ofType('Custom::StudioDomainDeletion')[0]?.Properties?.HomeEfsFileSystem ?? 'Retain';
+    lines.push(`  Studio domain:       ${p.AppNetworkAccessType}, auth ${p.AuthMode}, ${(p.SubnetIds ?? []).length} subnets, ` +
+      `${profiles.length} user profile(s) with their own security group, home file system key ${p.KmsKeyId ? 'customer-managed' : 'AWS-managed'}, ` +
+      `home file system on delete: ${retention}`);
+  }
   return lines.join('\n');
 }
