@@ -8,7 +8,14 @@ import {
   S3EndpointKind, StudioAuthMode,
 } from '../src';
 
-function networkStack(props: { internetEgress?: InternetEgress; s3Endpoint?: S3EndpointKind; naclTightening?: NaclTightening; maxAzs?: number } = {}) {
+interface NetworkOptions {
+  readonly internetEgress?: InternetEgress;
+  readonly s3Endpoint?: S3EndpointKind;
+  readonly naclTightening?: NaclTightening;
+  readonly maxAzs?: number;
+}
+
+function networkStack(props: NetworkOptions = {}) {
   const stack = new Stack(new App(), 'Test');
   const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none(), maxAzs: 2, endpointSets: [], ...props });
   return { stack, network };
