@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -55,6 +55,15 @@ export enum HomeFileSystemRetention {
  */
 export interface StudioUserProfileOptions {
   /**
+   * Execution role of this profile's apps and private spaces. All profiles otherwise share the domain's
+   * role, which can act on every space and app of the domain through the SageMaker API; give each user
+   * a role of their own where users must not reach each other's spaces.
+   *
+   * @default - the domain's execution role
+   */
+  readonly executionRole?: iam.IRole;
+
+  /**
    * The IAM Identity Center user name the profile belongs to (`StudioAuthMode.IAM_IDENTITY_CENTER` only).
    *
    * @default - the profile name
@@ -95,7 +104,9 @@ export interface NoInternetStudioProps {
   readonly authMode?: StudioAuthMode;
 
   /**
-   * Execution role of the users' apps and spaces. A role you bring is used as it is.
+   * Execution role of the users' apps and spaces. A role you bring is used as it is; its trust policy
+   * must let `sagemaker.amazonaws.com` call both `sts:AssumeRole` and `sts:SetSourceIdentity`, because
+   * the domain passes the user profile's name as source identity.
    *
    * @default - a least-privilege role: Studio in this domain, browsing and deploying JumpStart models
    * (unless `jumpStart` is false), Studio logs; grant more with `grant*` methods
@@ -114,10 +125,12 @@ export interface NoInternetStudioProps {
    * Security groups of the users' apps (at most 4: SageMaker adds its own NFS group). Groups you bring
    * are used as they are for the domain, the shared spaces and every user profile; nothing is added to
    * them, so they must allow what Studio needs (NFS 2049 and TCP 8192-65535 within the group, HTTPS to
-   * the endpoints).
+   * the endpoints), and must be registered with the VPC's endpoints yourself
+   * (`RestrictedEgressVpc.allowWorkload()`). All users' apps then share them.
    *
-   * @default - one group for the domain's defaults and shared spaces, and one per user profile (as AWS
-   * recommends), each with NFS and TCP 8192-65535 within itself and HTTPS to the VPC's endpoints and S3
+   * @default - a baseline group on every app (HTTPS to the VPC's endpoints and S3, no inbound rule), a
+   * group for shared spaces, and one per user profile (as AWS recommends), the last two with NFS and
+   * TCP 8192-65535 within themselves: one user's apps cannot reach another's
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
 
@@ -215,9 +228,14 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     });
 
     this.ownSecurityGroups = props.securityGroups;
-    const domainConnections = this.appConnections(this, 'SecurityGroup', 'SageMaker Studio apps (domain defaults and shared spaces)');
+    // SageMaker adds a profile's security groups to the domain's default ones ("SecurityGroups is
+    // aggregated when specified in both calls", CreateDomain API): the default group is on every app, so
+    // it has no inbound rule at all, and the app-to-app rules live in per-profile and shared-space groups.
+    const domainConnections = this.appConnections(this, 'SecurityGroup', 'SageMaker Studio apps, baseline of every app', false);
     this.connections = domainConnections;
     const securityGroupIds = domainConnections.securityGroups.map((sg) => sg.securityGroupId);
+    const sharedSpaceGroupIds = this.appConnections(this, 'SharedSpaceSecurityGroup', 'SageMaker Studio shared spaces', true)
+      .securityGroups.map((sg) => sg.securityGroupId);
 
     let executionPolicy: iam.ManagedPolicy | undefined;
     let role: iam.IRole;
@@ -267,14 +285,26 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
       // Shared spaces take their settings from here, not from the user settings.
       defaultSpaceSettings: {
         executionRole: role.roleArn,
-        securityGroups: securityGroupIds,
+        securityGroups: sharedSpaceGroupIds,
       },
     });
     this.domainId = this.domain.attrDomainId;
     this.domainArn = this.domain.attrDomainArn;
     this.homeEfsFileSystemId = this.domain.attrHomeEfsFileSystemId;
     // The policy names the domain, so it is created after it; users start apps only once both exist.
-    if (executionPolicy) this.addExecutionPolicyStatements(executionPolicy, role, props.jumpStart ?? true);
+    if (executionPolicy) {
+      this.addExecutionPolicyStatements(executionPolicy, role, props.jumpStart ?? true);
+      // The domain's key also encrypts the spaces' storage volumes, which SageMaker creates with the
+      // execution role (EBS needs these on a customer-managed key).
+      this.encryptionKey.grant(this.grantPrincipal, 'kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant');
+    }
+    if ((props.homeFileSystemRetention ?? HomeFileSystemRetention.RETAIN) === HomeFileSystemRetention.RETAIN && network
+      && Stack.of(network) === Stack.of(this)) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:retainedHomeBlocksVpcDeletion',
+        'The home file system is kept when the domain is deleted, and its mount targets stay in the workload subnets of this stack\'s VPC: ' +
+        'deleting (or rolling back the creation of) this stack then fails at the subnets until you delete the file system. ' +
+        'Put the VPC in its own stack, or set homeFileSystemRetention to HomeFileSystemRetention.DELETE.');
+    }
 
     // Present in both modes: switching DELETE back to RETAIN must be an Update of this resource, never a
     // Delete event that would act on the old DELETE setting.
@@ -308,14 +338,17 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
         'remove it, or set authMode to StudioAuthMode.IAM_IDENTITY_CENTER');
     }
     const scope = new Construct(this, `UserProfile-${name}`);
-    const connections = this.appConnections(scope, 'SecurityGroup', `SageMaker Studio apps of user profile ${name}`);
+    const connections = this.appConnections(scope, 'SecurityGroup', `SageMaker Studio apps of user profile ${name}`, true);
     const sso = this.authMode === StudioAuthMode.IAM_IDENTITY_CENTER;
     const profile = new sagemaker.CfnUserProfile(scope, 'Resource', {
       domainId: this.domainId,
       userProfileName: name,
       singleSignOnUserIdentifier: sso ? 'UserName' : undefined,
       singleSignOnUserValue: sso ? options.identityCenterUserName ?? name : undefined,
-      userSettings: { securityGroups: connections.securityGroups.map((sg) => sg.securityGroupId) },
+      userSettings: {
+        securityGroups: this.ownSecurityGroups ? undefined : connections.securityGroups.map((sg) => sg.securityGroupId),
+        executionRole: options.executionRole?.roleArn,
+      },
     });
     // Deleted before the custom resource that may delete the domain, which SageMaker refuses while profiles exist.
     profile.node.addDependency(this.deletion);
@@ -374,12 +407,16 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     return subnets;
   }
 
-  /** The given groups, or a new group with Studio's rules registered with the VPC's endpoints. */
-  private appConnections(scope: Construct, id: string, description: string): ec2.Connections {
+  /** The given groups, or a new group registered with the VPC's endpoints, with Studio's app rules if `appTraffic`. */
+  private appConnections(scope: Construct, id: string, description: string, appTraffic: boolean): ec2.Connections {
     if (this.ownSecurityGroups) return new ec2.Connections({ securityGroups: this.ownSecurityGroups });
-    const group = closedSecurityGroup(scope, id, this.vpc, `${description}: NFS and app ports within the group, HTTPS to AWS endpoints`);
-    group.connections.allowInternally(NFS_PORT, 'NFS between Studio apps and the domain home file system');
-    group.connections.allowInternally(STUDIO_APP_PORTS, 'Studio app-to-app traffic within the group');
+    const group = closedSecurityGroup(scope, id, this.vpc, appTraffic
+      ? `${description}: NFS and app ports within the group, HTTPS to AWS endpoints`
+      : `${description}: HTTPS to AWS endpoints, no inbound`);
+    if (appTraffic) {
+      group.connections.allowInternally(NFS_PORT, 'NFS between Studio apps and the domain home file system');
+      group.connections.allowInternally(STUDIO_APP_PORTS, 'Studio app-to-app traffic within the group');
+    }
     allowAwsEndpoints(scope, this.vpc, group);
     return group.connections;
   }
@@ -406,11 +443,6 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
         actions: ['sagemaker:CreateSpace', 'sagemaker:UpdateSpace', 'sagemaker:DeleteSpace', 'sagemaker:CreateApp', 'sagemaker:DeleteApp'],
         resources: studioResources,
       }),
-      new iam.PolicyStatement({
-        sid: 'StudioOpenSpaces',
-        actions: ['sagemaker:CreatePresignedDomainUrl'],
-        resources: [arn(`user-profile/${domainId}/*`)],
-      }),
       // Studio tags what it creates; tagging is allowed only as part of a create call.
       new iam.PolicyStatement({
         sid: 'TagOnCreate',
@@ -431,7 +463,7 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'SageMaker\'s List actions (ListApps, ListSpaces, ListUserProfiles, ListDomains) support no resource-level permissions; they return names and status only.' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:app/<${this.logicalIdOfDomain()}.DomainId>/*]`, reason: 'Apps are created at run time by the users of this one domain, under names Studio chooses; the wildcard is confined to the domain.' },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:space/<${this.logicalIdOfDomain()}.DomainId>/*]`, reason: 'Spaces are created at run time by the users of this one domain; the wildcard is confined to the domain.' },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:user-profile/<${this.logicalIdOfDomain()}.DomainId>/*]`, reason: 'Studio reads and opens the user profiles of this one domain; the wildcard is confined to the domain.' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:user-profile/<${this.logicalIdOfDomain()}.DomainId>/*]`, reason: 'Studio reads the user profiles of this one domain; the wildcard is confined to the domain.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/studio:*]', reason: 'Studio names its log streams after the domain, profile and app at run time; the wildcard is confined to the Studio log group.' },
     ];
     if (jumpStart) {

@@ -39,6 +39,7 @@ describe('NoInternetStudio defaults', () => {
   const { studio, template } = studioStack({ userProfiles: ['alice', 'bob'] });
   const [domainSg] = logicalIdOf(template, 'AWS::EC2::SecurityGroup', /^StudioSecurityGroup/);
   const [aliceSg] = logicalIdOf(template, 'AWS::EC2::SecurityGroup', /^StudioUserProfilealiceSecurityGroup/);
+  const [sharedSg] = logicalIdOf(template, 'AWS::EC2::SecurityGroup', /^StudioSharedSpaceSecurityGroup/);
   const [role] = logicalIdOf(template, 'AWS::IAM::Role', /^StudioExecutionRole/);
 
   test('a VpcOnly domain with IAM auth on the two workload subnets, its home file system under a rotating customer-managed key', () => {
@@ -58,12 +59,32 @@ describe('NoInternetStudio defaults', () => {
     expect(studio.subnets).toHaveLength(2);
   });
 
-  test('default user settings and shared spaces carry the execution role and the domain security group', () => {
-    const settings = { ExecutionRole: { 'Fn::GetAtt': [role, 'Arn'] }, SecurityGroups: [{ 'Fn::GetAtt': [domainSg, 'GroupId'] }] };
+  test('default user settings carry the execution role and the baseline group, shared spaces their own group', () => {
+    const executionRole = { 'Fn::GetAtt': [role, 'Arn'] };
     template.hasResourceProperties('AWS::SageMaker::Domain', {
-      DefaultUserSettings: { ...settings, StudioWebPortal: 'ENABLED', DefaultLandingUri: 'studio::', SharingSettings: { NotebookOutputOption: 'Disabled' } },
-      DefaultSpaceSettings: settings,
+      DefaultUserSettings: {
+        ExecutionRole: executionRole,
+        SecurityGroups: [{ 'Fn::GetAtt': [domainSg, 'GroupId'] }],
+        StudioWebPortal: 'ENABLED',
+        DefaultLandingUri: 'studio::',
+        SharingSettings: { NotebookOutputOption: 'Disabled' },
+      },
+      DefaultSpaceSettings: { ExecutionRole: executionRole, SecurityGroups: [{ 'Fn::GetAtt': [sharedSg, 'GroupId'] }] },
     });
+  });
+
+  // SageMaker aggregates the profile's groups with the domain's defaults: every app carries the baseline
+  // group, so it must not let anything in, or users' apps would reach each other through it.
+  test('the baseline group on every app has no inbound rule and only HTTPS out', () => {
+    const refersTo = (value: unknown) => JSON.stringify(value) === JSON.stringify({ 'Fn::GetAtt': [domainSg, 'GroupId'] });
+    const resources = Object.values(resourcesOf(template));
+    expect(resources.filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress' && refersTo(r.Properties.GroupId))).toEqual([]);
+    expect(resourcesOf(template)[domainSg].Properties.SecurityGroupIngress).toBeUndefined();
+    const egress = resources.filter((r) => r.Type === 'AWS::EC2::SecurityGroupEgress' && refersTo(r.Properties.GroupId));
+    expect(egress.map((r) => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([[443, 443], [443, 443]]);
+    // Users' app-to-app groups only admit themselves.
+    const profileIngress = resources.filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress' && /StudioUserProfile/.test(JSON.stringify(r.Properties.GroupId)));
+    for (const rule of profileIngress) expect(rule.Properties.SourceSecurityGroupId).toEqual(rule.Properties.GroupId);
   });
 
   test('each user profile gets its own security group', () => {
@@ -74,12 +95,12 @@ describe('NoInternetStudio defaults', () => {
       UserSettings: { SecurityGroups: [{ 'Fn::GetAtt': [aliceSg, 'GroupId'] }] },
       SingleSignOnUserIdentifier: Match.absent(),
     });
-    template.resourceCountIs('AWS::EC2::SecurityGroup', 1 + 3); // endpoint group + domain + two profiles
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1 + 4); // endpoint group + baseline + shared spaces + two profiles
     expect(studio.userProfileNames).toEqual(['alice', 'bob']);
     expect(studio.connectionsOfUserProfile('Alice').securityGroups[0].node.path).toBe('Test/Studio/UserProfile-alice/SecurityGroup');
   });
 
-  test.each([['domain', () => domainSg], ['profile', () => aliceSg]])('the %s group: NFS 2049 and TCP 8192-65535 within itself, HTTPS to endpoints and S3, nothing else', (_kind, sgOf) => {
+  test.each([['shared-space', () => sharedSg], ['profile', () => aliceSg]])('the %s group: NFS 2049 and TCP 8192-65535 within itself, HTTPS to endpoints and S3, nothing else', (_kind, sgOf) => {
     const sg = sgOf();
     const resources = resourcesOf(template);
     const refersTo = (value: unknown) => JSON.stringify(value) === JSON.stringify({ 'Fn::GetAtt': [sg, 'GroupId'] });
@@ -103,7 +124,7 @@ describe('NoInternetStudio defaults', () => {
   test('the endpoint security group accepts HTTPS from the domain group and each profile group', () => {
     const fromStudio = Object.values(resourcesOf(template)).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress'
       && /NetworkEndpointSecurityGroup/.test(JSON.stringify(r.Properties.GroupId)) && /Studio/.test(JSON.stringify(r.Properties.SourceSecurityGroupId)));
-    expect(fromStudio.map((r) => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([[443, 443], [443, 443], [443, 443]]);
+    expect(fromStudio.map((r) => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([[443, 443], [443, 443], [443, 443], [443, 443]]);
   });
 
   test('adds the Studio endpoint set to the VPC: SageMaker API and runtime, STS, CloudWatch Logs', () => {
@@ -131,7 +152,7 @@ describe('NoInternetStudio defaults', () => {
   test('the execution policy: Studio in this domain, JumpStart browsing and deploying, nothing account-wide but List and ECR auth', () => {
     const statements = executionPolicy();
     expect(statements.map((s) => s.Sid)).toEqual([
-      'StudioRead', 'StudioList', 'StudioSpacesAndApps', 'StudioOpenSpaces', 'TagOnCreate', 'StudioLogs',
+      'StudioRead', 'StudioList', 'StudioSpacesAndApps', 'TagOnCreate', 'StudioLogs',
       'JumpStartBrowse', 'JumpStartArtifacts', 'JumpStartDeploy', 'JumpStartPassRole', 'ModelImagePull', 'ModelImageAuth',
     ]);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
@@ -148,6 +169,11 @@ describe('NoInternetStudio defaults', () => {
     });
     expect(JSON.stringify(bySid.JumpStartBrowse.Resource)).toMatch(/:aws:hub\/SageMakerPublicHub"/);
     expect(JSON.stringify(bySid.JumpStartArtifacts.Resource)).toMatch(/jumpstart-cache-prod-.*jumpstart-private-cache-prod-/);
+    // Signing in is the person's own IAM identity, never the shared execution role.
+    expect(JSON.stringify(statements)).not.toMatch(/CreatePresignedDomainUrl/);
+    const kms = statements.find((s) => JSON.stringify(s.Action).includes('kms:'));
+    expect(kms).toMatchObject({ Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StudioHomeKey/), 'Arn'] } });
+    expect(kms!.Action).toEqual(expect.arrayContaining(['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext']));
     expect(bySid.JumpStartArtifacts.Action).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
 
@@ -172,9 +198,29 @@ describe('NoInternetStudio defaults', () => {
 });
 
 describe('NoInternetStudio options', () => {
-  test('HomeFileSystemRetention.DELETE tells the deletion resource to delete the file system', () => {
-    const { template } = studioStack({ homeFileSystemRetention: HomeFileSystemRetention.DELETE });
+  test('HomeFileSystemRetention.DELETE tells the deletion resource to delete the file system, and nothing warns', () => {
+    const { stack, template } = studioStack({ homeFileSystemRetention: HomeFileSystemRetention.DELETE });
     template.hasResourceProperties('Custom::StudioDomainDeletion', { HomeEfsFileSystem: 'Delete' });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('a VPC in another stack: the retained file system does not block this stack, so no warning', () => {
+    const app = new App();
+    const networkStackOnly = new Stack(app, 'Net');
+    const network = new RestrictedEgressVpc(networkStackOnly, 'Network', { internetEgress: InternetEgress.none(), endpointSets: [] });
+    const studioStackOnly = new Stack(app, 'Studio');
+    new NoInternetStudio(studioStackOnly, 'Studio', { vpc: network.vpc, userProfiles: ['alice'] });
+    expect(Annotations.fromStack(studioStackOnly).findWarning('*', Match.stringLikeRegexp('home file system is kept'))).toEqual([]);
+  });
+
+  test('a profile may have an execution role of its own', () => {
+    const { stack, network } = networkStack();
+    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc });
+    const role = new iam.Role(stack, 'AliceRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    studio.addUserProfile('alice', { executionRole: role });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::UserProfile', {
+      UserSettings: { ExecutionRole: { 'Fn::GetAtt': [stack.getLogicalId(role.node.defaultChild as iam.CfnRole), 'Arn'] } },
+    });
   });
 
   test('jumpStart: false drops the JumpStart statements and the endpoint log group', () => {
@@ -201,7 +247,8 @@ describe('NoInternetStudio options', () => {
     const template = Template.fromStack(stack);
     const ownId = { 'Fn::GetAtt': [stack.getLogicalId(own.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] };
     template.hasResourceProperties('AWS::SageMaker::Domain', { DefaultUserSettings: { SecurityGroups: [ownId] }, DefaultSpaceSettings: { SecurityGroups: [ownId] } });
-    template.hasResourceProperties('AWS::SageMaker::UserProfile', { UserSettings: { SecurityGroups: [ownId] } });
+    // The profile inherits the domain's groups (SageMaker aggregates them).
+    template.hasResourceProperties('AWS::SageMaker::UserProfile', { UserSettings: { SecurityGroups: Match.absent() } });
     template.resourceCountIs('AWS::EC2::SecurityGroup', 2); // endpoint group + own
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { FromPort: 2049 }, 0);
     expect(studio.connections.securityGroups).toEqual([own]);
@@ -262,15 +309,16 @@ describe('NoInternetStudio in every network mode', () => {
     new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, userProfiles: ['alice'] });
     const template = Template.fromStack(stack);
     const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'))
-      .filter((r) => /StudioSecurityGroup/.test(JSON.stringify(r.Properties.GroupId)) && r.Properties.FromPort === 443);
+      .filter((r) => /Studio(UserProfilealice|SharedSpace)?SecurityGroup/.test(JSON.stringify(r.Properties.GroupId)) && r.Properties.FromPort === 443);
     if (networkProps.s3Endpoint === S3EndpointKind.INTERFACE) {
-      expect(egress.map((r) => r.Properties.DestinationPrefixListId)).toEqual([undefined]);
+      expect(egress.map((r) => r.Properties.DestinationPrefixListId)).toEqual([undefined, undefined, undefined]);
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', ServiceName: Match.objectLike({}) });
     } else {
-      expect(egress.filter((r) => r.Properties.DestinationPrefixListId)).toHaveLength(1);
+      expect(egress.filter((r) => r.Properties.DestinationPrefixListId)).toHaveLength(3);
     }
     template.hasResourceProperties('AWS::SageMaker::Domain', { AppNetworkAccessType: 'VpcOnly' });
-    expect(Annotations.fromStack(stack).findWarning('/Test/Studio', Match.anyValue())).toEqual([]);
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Studio', Match.anyValue()).map((w) => String(w.entry.data));
+    expect(warnings).toEqual([expect.stringMatching(/home file system is kept.*Put the VPC in its own stack/)]);
   });
 
   test('any other VPC: HTTPS to the VPC CIDR and S3, and a warning to create the endpoints', () => {
@@ -335,7 +383,7 @@ describe('NoInternetStudio validation', () => {
 
   test('fails synthesis when the endpoint security group would exceed its 60 inbound rules', () => {
     const { stack, network } = networkStack();
-    new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, userProfiles: Array.from({ length: 60 }, (_, i) => `user-${i}`) });
+    new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, userProfiles: Array.from({ length: 59 }, (_, i) => `user-${i}`) });
     expect(() => Template.fromStack(stack)).toThrow(/endpoint security group must hold at most 60 inbound rules.*got: 61 registered workload security groups/);
   });
 
