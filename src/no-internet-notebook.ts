@@ -9,8 +9,7 @@ import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
-import { allowAwsEndpoints } from './private/workload-access';
-import { RestrictedEgressVpc } from './restricted-egress-vpc';
+import { allowAwsEndpoints, workloadSubnetSelection } from './private/workload-access';
 
 /** SageMaker's limits on a notebook instance's ML storage volume, in GB. */
 const MIN_VOLUME_GB = 5;
@@ -160,8 +159,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       `SageMaker accepts ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB} GB`);
     validateSageMakerName('notebookInstanceName', props.notebookInstanceName, 63);
 
-    const network = RestrictedEgressVpc.ownerOf(props.vpc);
-    this.subnet = this.selectSubnet(props, network);
+    this.subnet = this.selectSubnet(props);
 
     this.volumeKey = props.volumeKey ?? new kms.Key(this, 'VolumeKey', {
       description: 'Encrypts the ML storage volume of a SageMaker notebook instance',
@@ -248,13 +246,8 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
     return bucket.grantReadWrite(this, objectsKeyPattern);
   }
 
-  private selectSubnet(props: NoInternetNotebookProps, network?: RestrictedEgressVpc): ec2.ISubnet {
-    let selection = props.vpcSubnets ?? network?.workloadSubnets;
-    if (!selection) {
-      selection = props.vpc.isolatedSubnets.length > 0
-        ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }
-        : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
-    }
+  private selectSubnet(props: NoInternetNotebookProps): ec2.ISubnet {
+    const selection = workloadSubnetSelection(props.vpc, props.vpcSubnets);
     const subnets = props.vpc.selectSubnets(selection).subnets;
     if (subnets.length === 0) {
       invalid('vpcSubnets', 'select at least one subnet of the VPC', selection,

@@ -12,7 +12,7 @@ import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { deployDeployTimeHandler } from './private/scheduled-handler';
 import { invalid, validateSageMakerName } from './private/validation';
-import { allowAwsEndpoints } from './private/workload-access';
+import { allowAwsEndpoints, workloadSubnetSelection } from './private/workload-access';
 import { RestrictedEgressVpc } from './restricted-egress-vpc';
 
 /**
@@ -212,7 +212,7 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     }
 
     const network = RestrictedEgressVpc.ownerOf(props.vpc);
-    this.subnets = this.selectSubnets(props, network);
+    this.subnets = this.selectSubnets(props);
     if (network) {
       network.addEndpointSet(props.endpoints ?? EndpointSet.STUDIO);
     } else {
@@ -385,13 +385,8 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     return bucket.grantReadWrite(this, objectsKeyPattern);
   }
 
-  private selectSubnets(props: NoInternetStudioProps, network?: RestrictedEgressVpc): ec2.ISubnet[] {
-    let selection = props.vpcSubnets ?? network?.workloadSubnets;
-    if (!selection) {
-      selection = props.vpc.isolatedSubnets.length > 0
-        ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }
-        : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
-    }
+  private selectSubnets(props: NoInternetStudioProps): ec2.ISubnet[] {
+    const selection = workloadSubnetSelection(props.vpc, props.vpcSubnets);
     const subnets = props.vpc.selectSubnets(selection).subnets;
     const zones = new Set(subnets.map((s) => s.availabilityZone));
     if (zones.size < 2) {

@@ -24,3 +24,13 @@ export function allowAwsEndpoints(scope: Construct, vpc: ec2.IVpc, workload: ec2
     'The VPC is not a RestrictedEgressVpc, so HTTPS is allowed to the whole VPC CIDR (where interface endpoints live) ' +
     'instead of only to the endpoint security group.');
 }
+
+/**
+ * Where a workload goes unless told otherwise: the workload subnets of a `RestrictedEgressVpc`, else the
+ * VPC's isolated subnets, else its private ones (never public ones).
+ */
+export function workloadSubnetSelection(vpc: ec2.IVpc, vpcSubnets?: ec2.SubnetSelection): ec2.SubnetSelection {
+  const selection = vpcSubnets ?? RestrictedEgressVpc.ownerOf(vpc)?.workloadSubnets;
+  if (selection) return selection;
+  return vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+}
