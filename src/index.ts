@@ -5,3 +5,4 @@ export * from './restricted-egress-vpc';
 export * from './no-internet-notebook';
 export * from './pypi-allowlist-security-group';
 export * from './no-internet-studio';
+export * from './egress';

@@ -1,0 +1,189 @@
+import { Stack, Stage, Token } from 'aws-cdk-lib';
+import { invalid, validateIpv4Cidr } from '../private/validation';
+import { EgressDestination, EgressProtocol } from './egress-destination';
+import { EgressSource } from './egress-source';
+import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
+import { Evaluator, PathResult } from './evaluation';
+import { buildModel, NetworkModel } from './template-model';
+
+/** Options of an analyzer. */
+export interface EgressAnalyzerOptions {
+  /**
+   * The region the template is deployed to, which tells "S3 in this region" from another region's.
+   *
+   * @default - the stack's region when it is concrete; otherwise the template's own `AWS::Region`
+   */
+  readonly region?: string;
+
+  /**
+   * The region's S3 IPv4 ranges (ip-ranges.json, service S3), for templates that name S3 by CIDR
+   * (NACL entries, security group rules) rather than by its prefix list. S3 then matches a rule only
+   * when the rule covers every one of them.
+   *
+   * @default - S3 is known by its AWS-managed prefix list only
+   */
+  readonly s3Ranges?: string[];
+}
+
+/** One question: can `source` reach `destination`? */
+export interface EgressQuery {
+  /** The workload. */
+  readonly source: EgressSource;
+  /** Where it would send traffic. */
+  readonly destination: EgressDestination;
+}
+
+/** A public address no SageMaker setup needs: example.com's. */
+const UNRELATED_PUBLIC_ADDRESS = '93.184.215.14';
+
+/**
+ * Offline reachability analysis of a synthesized template: from a SageMaker workload to a destination,
+ * through security groups, NACLs (stateless, both directions), route tables, NAT and internet gateways,
+ * gateway and interface endpoints, and this library's address sets filled at deploy time.
+ *
+ * Nothing is deployed or called: the answer follows from the template alone, and every assumption the
+ * analyzer makes (an address that is only known at deploy time, a component defined outside the
+ * template) is stated in the verdict's notes or makes the verdict UNKNOWN.
+ */
+export class EgressAnalyzer {
+  /**
+   * Analyzes a stack. The stack's app is synthesized (once; later changes to it are not seen).
+   */
+  public static fromStack(stack: Stack, options: EgressAnalyzerOptions = {}): EgressAnalyzer {
+    const assembly = Stage.of(stack)!.synth();
+    const template = assembly.getStackArtifact(stack.artifactId).template;
+    const region = options.region ?? (Token.isUnresolved(stack.region) ? undefined : stack.region);
+    return new EgressAnalyzer(template, { ...options, region });
+  }
+
+  /** Analyzes a synthesized CloudFormation template (the parsed JSON). */
+  public static fromTemplate(template: any, options: EgressAnalyzerOptions = {}): EgressAnalyzer {
+    if (!template || typeof template !== 'object' || typeof template.Resources !== 'object') {
+      invalid('template', 'be a CloudFormation template object with a Resources section', typeof template, 'pass the parsed JSON of a synthesized template');
+    }
+    return new EgressAnalyzer(template, options);
+  }
+
+  /** The region the analysis assumes, or `${AWS::Region}` when it is not known. */
+  public readonly region: string;
+
+  private readonly model: NetworkModel;
+  private readonly evaluator: Evaluator;
+
+  private constructor(template: any, options: EgressAnalyzerOptions) {
+    this.model = buildModel(template, options.region);
+    this.region = this.model.region;
+    (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr));
+    this.evaluator = new Evaluator(this.model, options.s3Ranges);
+  }
+
+  /** Every SageMaker notebook instance, Studio domain and Studio user profile of the template. */
+  public get workloads(): EgressSource[] {
+    return this.model.workloads.map((w) => EgressSource.workloadLogicalId(w.id));
+  }
+
+  /** Answers one question. */
+  public check(query: EgressQuery): EgressVerdict {
+    const notes: string[] = [];
+    const source = query.source._resolve(this.model);
+    const destination = query.destination._resolve(this.region, notes);
+    const evaluation = this.evaluator.evaluate(source, destination);
+    return verdictOf(source.label, query.destination.description, evaluation.paths, [...notes, ...evaluation.notes]);
+  }
+
+  /**
+   * The destinations a private SageMaker setup needs or may need, as found in the template: each
+   * interface endpoint's service, S3 in this region, each host name of the template's address sets, and
+   * the Amazon-provided DNS resolver.
+   */
+  public expectedDestinations(): EgressDestination[] {
+    const services = [...new Set(this.model.interfaceEndpoints.map((e) => e.service).filter((s) => s !== 's3'))].sort();
+    return [
+      ...services.map((s) => EgressDestination.awsService(s)),
+      EgressDestination.s3(),
+      ...this.model.hostnames.map((h) => EgressDestination.host(h)),
+      EgressDestination.amazonDns(),
+    ];
+  }
+
+  /**
+   * Destinations a workload with restricted egress must not reach: well-known public resolvers and an
+   * unrelated public address on the usual ports, the internet at large, the public side of a NAT
+   * gateway, S3 in another region, and an AWS service with no endpoint in the template.
+   */
+  public probes(): EgressDestination[] {
+    const otherRegion = this.region === 'us-east-1' ? 'us-west-2' : 'us-east-1';
+    const withoutEndpoint = ['ec2', 'ssm', 'secretsmanager'].find((s) => !this.model.interfaceEndpoints.some((e) => e.service === s)) ?? 'kinesis';
+    return [
+      EgressDestination.ipv4('8.8.8.8', 443),
+      EgressDestination.ipv4('8.8.8.8', 53, EgressProtocol.UDP),
+      EgressDestination.ipv4('1.1.1.1', 53, EgressProtocol.UDP),
+      EgressDestination.ipv4('1.1.1.1', 853),
+      EgressDestination.ipv4(UNRELATED_PUBLIC_ADDRESS, 80),
+      EgressDestination.ipv4(UNRELATED_PUBLIC_ADDRESS, 443),
+      EgressDestination.ipv4(UNRELATED_PUBLIC_ADDRESS, 22),
+      EgressDestination.internet(443),
+      EgressDestination.internet(80),
+      EgressDestination.elasticIp(443),
+      EgressDestination.s3(otherRegion),
+      EgressDestination.awsService(withoutEndpoint),
+    ];
+  }
+
+  /** The verdicts of `source` for each destination. */
+  public matrix(source: EgressSource, destinations: EgressDestination[]): EgressVerdict[] {
+    return destinations.map((destination) => this.check({ source, destination }));
+  }
+
+  /**
+   * A text table of every workload against `destinations`, one line per destination, with the
+   * blocking component of each blocked one.
+   *
+   * @param destinations @default - expectedDestinations() followed by probes()
+   */
+  public report(destinations?: EgressDestination[]): string {
+    const all = destinations ?? [...this.expectedDestinations(), ...this.probes()];
+    const width = Math.max(...all.map((d) => d.description.length));
+    const lines: string[] = [];
+    for (const source of this.workloads) {
+      lines.push(`  ${source.description}`);
+      for (const verdict of this.matrix(source, all)) {
+        const why = verdict.reachable
+          ? `via ${viaOf(verdict.path)}`
+          : `${verdict.blockedBy?.kind ?? ''} ${verdict.blockedBy?.component ?? ''} ${verdict.blockedBy?.rule && verdict.blockedBy.rule !== '-' ? verdict.blockedBy.rule : ''}`.trim();
+        lines.push(`    ${verdict.destination.padEnd(width)}  ${verdict.outcome.padEnd(9)}  ${why}`);
+      }
+    }
+    return lines.join('\n');
+  }
+}
+
+/** The components a reachable path goes through, in short. */
+function viaOf(path: EgressHop[]): string {
+  const kinds = path.filter((h) => !h.kind.startsWith('NETWORK_ACL') && h.kind !== 'DESTINATION' && h.kind !== 'SECURITY_GROUP_INGRESS' && h.kind !== 'ROUTE');
+  return kinds.map((h) => h.kind === 'SECURITY_GROUP_EGRESS' ? h.component : `${h.kind.toLowerCase().replace(/_/g, ' ')} ${h.component}`).join(' > ');
+}
+
+function verdictOf(source: string, destination: string, paths: PathResult[], notes: string[]): EgressVerdict {
+  const reachable = paths.filter((p) => p.outcome === EgressOutcome.REACHABLE);
+  const blocked = paths.filter((p) => p.outcome === EgressOutcome.BLOCKED);
+  const unknown = paths.filter((p) => p.outcome === EgressOutcome.UNKNOWN);
+  // SageMaker's own network is an alternative to the VPC: it alone makes the destination reachable.
+  const managed = reachable.find((p) => p.hops[0]?.kind === 'SAGEMAKER_MANAGED_NETWORK');
+  let outcome: EgressOutcome;
+  if (managed || (reachable.length > 0 && reachable.length === paths.length)) outcome = EgressOutcome.REACHABLE;
+  else if (reachable.length > 0) outcome = EgressOutcome.PARTIAL;
+  else if (unknown.length > 0) outcome = EgressOutcome.UNKNOWN;
+  else outcome = EgressOutcome.BLOCKED;
+  const shown = outcome === EgressOutcome.REACHABLE ? (managed ?? reachable[0]) : (outcome === EgressOutcome.UNKNOWN ? unknown[0] : blocked[0] ?? unknown[0]);
+  const allNotes = [...new Set(notes)];
+  if (outcome === EgressOutcome.PARTIAL) {
+    allNotes.unshift(`Reachable on ${reachable.length} of ${paths.length} paths (subnets x the destination's addresses): the path shown is one that fails`);
+  }
+  return {
+    source, destination, outcome, reachable: outcome === EgressOutcome.REACHABLE,
+    path: shown?.hops ?? [], blockedBy: outcome === EgressOutcome.REACHABLE ? undefined : shown?.blockedBy, notes: allNotes,
+  };
+}
+
+

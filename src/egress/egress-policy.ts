@@ -1,0 +1,127 @@
+import * as fs from 'fs';
+import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
+import { EgressAnalyzer } from './egress-analyzer';
+import { EgressDestination } from './egress-destination';
+import { EgressOutcome, EgressVerdict } from './egress-verdict';
+
+/** What a policy violation does to synthesis. */
+export enum EgressPolicyEnforcement {
+  /** Synthesis fails with the report. */
+  FAIL = 'FAIL',
+  /** The report is printed as warnings; synthesis goes on. */
+  WARN = 'WARN',
+}
+
+/** The egress SageMaker workloads may have. */
+export interface EgressPolicyProps {
+  /**
+   * Destinations every workload must reach (REACHABLE from each of its subnets), e.g. the SageMaker
+   * API and S3. A required destination is also allowed.
+   *
+   * @default - none
+   */
+  readonly required?: EgressDestination[];
+
+  /**
+   * Destinations workloads may reach but need not, e.g. a package index.
+   *
+   * @default - none
+   */
+  readonly allowed?: EgressDestination[];
+
+  /**
+   * Destinations checked for egress beyond the policy: any of them that a workload can reach (or might
+   * reach: PARTIAL, UNKNOWN) and that is neither required nor allowed is a violation.
+   *
+   * @default - the analyzer's probes() and expectedDestinations() for each template, without the Amazon-provided DNS resolver (see `EgressDestination.amazonDns()`)
+   */
+  readonly probes?: EgressDestination[];
+
+  /**
+   * Whether a violation fails synthesis or is reported as a warning.
+   *
+   * @default EgressPolicyEnforcement.FAIL
+   */
+  readonly enforcement?: EgressPolicyEnforcement;
+
+  /**
+   * The region the templates are deployed to.
+   *
+   * @default - the app's region when the CDK knows it, else each template's own `AWS::Region`
+   */
+  readonly region?: string;
+}
+
+/**
+ * A synth-time egress policy, as a CDK policy-validation plugin: after synthesis the egress analyzer
+ * checks every SageMaker notebook instance, Studio domain and user profile of every stack, and
+ * synthesis fails (or warns) when one can reach more than the policy allows, or cannot reach what it
+ * requires. Register it with `Validations.of(app).addPlugins(new EgressPolicy({...}))`.
+ */
+export class EgressPolicy implements IPolicyValidationPlugin {
+  /** Rule id of a workload reaching a destination the policy does not allow. */
+  public static readonly RULE_BEYOND_POLICY = 'cdk-sagemaker-egress-beyond-policy';
+  /** Rule id of a workload not reaching a destination the policy requires. */
+  public static readonly RULE_REQUIRED_UNREACHABLE = 'cdk-sagemaker-egress-required-unreachable';
+
+  public readonly name = 'cdk-sagemaker-egress';
+  public readonly ruleIds = [EgressPolicy.RULE_BEYOND_POLICY, EgressPolicy.RULE_REQUIRED_UNREACHABLE];
+
+  constructor(private readonly props: EgressPolicyProps = {}) {}
+
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const violations: PolicyViolation[] = [];
+    const severity = this.props.enforcement === EgressPolicyEnforcement.WARN ? 'warning' : 'error';
+    for (const templatePath of context.templatePaths) {
+      const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
+      const analyzer = EgressAnalyzer.fromTemplate(template, { region: this.props.region ?? context.region });
+      violations.push(...this.check(analyzer).map((found) => ({
+        ruleName: found.rule,
+        description: found.description,
+        fix: found.fix,
+        severity,
+        violatingResources: [{ resourceLogicalId: found.workload, templatePath, locations: found.locations }],
+      })));
+    }
+    return { success: severity === 'warning' || violations.length === 0, violations };
+  }
+
+  /** The violations of one template's workloads. */
+  private check(analyzer: EgressAnalyzer): Array<{ rule: string; workload: string; description: string; fix: string; locations: string[] }> {
+    const required = this.props.required ?? [];
+    const permitted = new Set([...required, ...(this.props.allowed ?? [])].map((d) => d.key));
+    const probes = this.props.probes ?? [...analyzer.expectedDestinations(), ...analyzer.probes()].filter((d) => d.key !== EgressDestination.amazonDns().key);
+    const found = [];
+    for (const source of analyzer.workloads) {
+      for (const destination of required) {
+        const verdict = analyzer.check({ source, destination });
+        if (verdict.outcome !== EgressOutcome.REACHABLE) {
+          found.push({
+            rule: EgressPolicy.RULE_REQUIRED_UNREACHABLE, workload: source.description,
+            description: `${source.description} must reach ${destination.description}, but it is ${verdict.outcome}: ${explain(verdict)}`,
+            fix: 'Open the blocking component named in the description (security group, NACL or route), or add the missing VPC endpoint',
+            locations: verdict.blockedBy ? [verdict.blockedBy.component] : [],
+          });
+        }
+      }
+      for (const destination of probes.filter((p) => !permitted.has(p.key))) {
+        const verdict = analyzer.check({ source, destination });
+        if (verdict.outcome !== EgressOutcome.BLOCKED) {
+          found.push({
+            rule: EgressPolicy.RULE_BEYOND_POLICY, workload: source.description,
+            description: `${source.description} can reach ${destination.description}, which the policy does not allow (${verdict.outcome}): ${explain(verdict)}`,
+            fix: 'Remove the rule that lets it through, or add the destination to the policy\'s `allowed` list',
+            locations: verdict.path.filter((h) => h.allowed && h.kind !== 'DESTINATION').map((h) => `${h.component} (${h.rule})`),
+          });
+        }
+      }
+    }
+    return found;
+  }
+}
+
+/** A verdict as one line: the blocking step, or the path that gets through. */
+function explain(verdict: EgressVerdict): string {
+  const steps = verdict.reachable ? verdict.path.map((h) => h.detail) : [verdict.blockedBy?.detail ?? 'no path'];
+  return [...steps, ...verdict.notes].join('; ');
+}

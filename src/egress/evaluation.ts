@@ -1,0 +1,479 @@
+/**
+ * Follows one packet from a workload to a destination through the model, hop by hop, the way VPC
+ * networking treats it: security group egress (stateful), the source subnet's NACL outbound, the route
+ * the source subnet's route table selects, then the NAT gateway, internet gateway, gateway endpoint or
+ * interface endpoint, and for every NACL crossed on the way the stateless return rule on ephemeral ports.
+ */
+import { EgressHop, EgressHopKind, EgressOutcome } from './egress-verdict';
+import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SecurityGroupModel, SgPeer, SubnetModel, THIS_REGION } from './template-model';
+import { AclRule, coverage, evaluateAcl, PortSpan, prefixLength, PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, selectRoute } from './rules';
+
+/**
+ * Ephemeral ports of the client (Amazon Linux, so SageMaker notebooks and apps), from the VPC user
+ * guide's "Ephemeral ports" section: "Many Linux kernels (including the Amazon Linux kernel) use ports 32768-61000".
+ */
+export const CLIENT_EPHEMERAL_PORTS: PortSpan = { from: 32768, to: 61000 };
+/** Source ports a NAT gateway translates to: "A NAT gateway uses ports 1024-65535" (same section). */
+export const NAT_GATEWAY_PORTS: PortSpan = { from: 1024, to: 65535 };
+
+/** An address as the analyzer knows it: a concrete range, or a symbolic public address in named sets. */
+export interface Address {
+  /** The concrete range (a /32, or a subnet's CIDR for a workload or an endpoint's network interface). */
+  readonly cidr?: string;
+  /** Set membership of a symbolic public address: `aws:s3:<region>`, `host:pypi.org`, `internet`, `eip`. */
+  readonly tags: string[];
+  readonly label: string;
+  /** The CIDRs a symbolic address is known to be in (one of them), when the analyzer was told them. */
+  readonly ranges?: string[];
+}
+
+/** What a destination resolves to, before routing. */
+export type DestinationSpec =
+  | { readonly kind: 'address'; readonly address: Address; readonly protocol: number; readonly port: number }
+  | { readonly kind: 'service'; readonly service: string; readonly region: string; readonly protocol: number; readonly port: number }
+  | { readonly kind: 'dns' };
+
+/** The workload side of a question. */
+export interface SourceSpec {
+  readonly label: string;
+  readonly securityGroups: string[];
+  readonly subnets: string[];
+  readonly managedInternet?: string;
+}
+
+/** One evaluated path. */
+export interface PathResult {
+  readonly outcome: EgressOutcome.REACHABLE | EgressOutcome.BLOCKED | EgressOutcome.UNKNOWN;
+  readonly hops: EgressHop[];
+  readonly blockedBy?: EgressHop;
+}
+
+/** All paths of a question, and the assumptions made on the way. */
+export interface Evaluation {
+  readonly paths: PathResult[];
+  readonly notes: string[];
+}
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+const AMAZON_DNS_ADDRESS = '169.254.169.253';
+const UNFILTERED_LINK_LOCAL: Record<string, string> = {
+  '169.254.169.254': 'the instance metadata service',
+  '169.254.169.123': 'the Amazon Time Sync Service',
+};
+
+function protocolName(protocol: number): string {
+  return protocol === PROTOCOL_TCP ? 'tcp' : protocol === PROTOCOL_UDP ? 'udp' : protocol === PROTOCOL_ALL ? 'all' : `protocol ${protocol}`;
+}
+
+function portsText(ports: PortSpan): string {
+  return ports.from === ports.to ? `${ports.from}` : `${ports.from}-${ports.to}`;
+}
+
+export class Evaluator {
+  private readonly notes = new Set<string>();
+
+  /** @param s3Ranges the region's S3 CIDRs, when known: rules that name them by CIDR then match S3. */
+  constructor(private readonly model: NetworkModel, private readonly s3Ranges: string[] = []) {}
+
+  public evaluate(source: SourceSpec, destination: DestinationSpec): Evaluation {
+    this.notes.clear();
+    const paths: PathResult[] = [];
+    if (source.managedInternet && destination.kind !== 'dns') {
+      const target = this.publicTarget(destination);
+      if (target) {
+        const hop = this.hop(EgressHopKind.SAGEMAKER_MANAGED_NETWORK, source.label, '-', true, source.managedInternet);
+        paths.push({ outcome: EgressOutcome.REACHABLE, hops: [hop, this.reached(target.label)] });
+      }
+    }
+    if (source.subnets.length === 0 && paths.length === 0) {
+      const hop = this.hop(EgressHopKind.ROUTE, source.label, '-', false, `${source.label} is not in a subnet of this template`, false);
+      paths.push({ outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop });
+    }
+    for (const subnetKey of source.subnets) {
+      const subnet = this.model.subnets.get(subnetKey);
+      if (!subnet) {
+        const hop = this.hop(EgressHopKind.ROUTE, subnetKey, '-', false, `subnet ${subnetKey.replace(/^external:/, '')} is not defined in this template`, false);
+        paths.push({ outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop });
+        continue;
+      }
+      paths.push(...this.fromSubnet(source, subnet, destination));
+    }
+    return { paths, notes: [...this.notes] };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Destinations
+
+  /** The public address of a destination, when it has one (for SageMaker's own network). */
+  private publicTarget(destination: DestinationSpec): Address | undefined {
+    if (destination.kind === 'service') return this.servicePublicAddress(destination.service, destination.region);
+    if (destination.kind === 'address' && !this.isPrivate(destination.address)) return destination.address;
+    return undefined;
+  }
+
+  private servicePublicAddress(service: string, region: string): Address {
+    const where = region === THIS_REGION ? 'this region' : region;
+    const ranges = service === 's3' && region === THIS_REGION && this.s3Ranges.length > 0 ? this.s3Ranges : undefined;
+    return { tags: [`aws:${service}:${region}`, 'aws-public-endpoint'], label: `the public endpoint of ${service} in ${where}`, ranges };
+  }
+
+  private isPrivate(address: Address): boolean {
+    return address.cidr !== undefined && PRIVATE_RANGES.some((range) => coverage(range, address.cidr!) === 'all');
+  }
+
+  private fromSubnet(source: SourceSpec, subnet: SubnetModel, destination: DestinationSpec): PathResult[] {
+    const vpc = this.model.vpcs.get(subnet.vpc);
+    if (destination.kind === 'dns') return [this.amazonDns(subnet, vpc?.dnsSupport ?? true)];
+    if (destination.kind === 'address' && destination.address.cidr) {
+      const ip = destination.address.cidr.split('/')[0];
+      const vpcBase = vpc?.cidrs[0] ? vpcPlusTwo(vpc.cidrs[0]) : undefined;
+      if (ip === AMAZON_DNS_ADDRESS || ip === vpcBase) {
+        if (destination.port === 53) return [this.amazonDns(subnet, vpc?.dnsSupport ?? true)];
+      }
+      if (UNFILTERED_LINK_LOCAL[ip]) {
+        const hop = this.hop(EgressHopKind.DESTINATION, subnet.id, '-', true, `${UNFILTERED_LINK_LOCAL[ip]} (${ip}): security groups and network ACLs do not filter it`);
+        return [{ outcome: EgressOutcome.REACHABLE, hops: [hop] }];
+      }
+    }
+    if (destination.kind === 'service') {
+      const endpoints = this.interfaceEndpointsFor(subnet.vpc, destination.service, destination.region);
+      if (endpoints.length > 0) {
+        return endpoints.flatMap((endpoint) => endpoint.subnets.map((endpointSubnet) =>
+          this.toInterfaceEndpoint(source, subnet, endpoint, endpointSubnet, destination.protocol, destination.port)));
+      }
+      return [this.routed(source, subnet, this.servicePublicAddress(destination.service, destination.region), destination.protocol, destination.port)];
+    }
+    return [this.routed(source, subnet, destination.address, destination.protocol, destination.port)];
+  }
+
+  /** Interface endpoints whose private DNS answers for the service inside the VPC. */
+  private interfaceEndpointsFor(vpc: string, service: string, region: string): InterfaceEndpointModel[] {
+    if (region !== THIS_REGION) return [];
+    const candidates = this.model.interfaceEndpoints.filter((e) => e.service === service && (e.vpc === undefined || e.vpc === vpc));
+    const used = candidates.filter((e) => e.privateDns && !e.privateDnsOnlyForInboundResolver);
+    for (const e of candidates.filter((c) => !used.includes(c))) {
+      this.notes.add(e.privateDns
+        ? `Interface endpoint ${e.id} answers only the Resolver's inbound endpoints (PrivateDnsOnlyForInboundResolverEndpoint): clients in the VPC use the gateway endpoint`
+        : `Interface endpoint ${e.id} has private DNS off: ${service}'s public name still resolves to its public addresses, so only clients that use the endpoint's own DNS name reach it`);
+    }
+    return used;
+  }
+
+  private amazonDns(subnet: SubnetModel, dnsSupport: boolean): PathResult {
+    const hop = this.hop(EgressHopKind.AMAZON_DNS, subnet.vpc, 'EnableDnsSupport', dnsSupport, dnsSupport
+      ? 'the Amazon-provided DNS resolver (VPC+2, 169.254.169.253) answers any name; security groups and network ACLs do not filter this traffic'
+      : 'EnableDnsSupport is false: the VPC has no Amazon-provided DNS resolver');
+    return dnsSupport ? { outcome: EgressOutcome.REACHABLE, hops: [hop] } : { outcome: EgressOutcome.BLOCKED, hops: [hop], blockedBy: hop };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Paths
+
+  private toInterfaceEndpoint(source: SourceSpec, subnet: SubnetModel, endpoint: InterfaceEndpointModel, endpointSubnetKey: string, protocol: number, port: number): PathResult {
+    const endpointSubnet = this.model.subnets.get(endpointSubnetKey);
+    const address: Address = { cidr: endpointSubnet?.cidr, tags: [], label: `interface endpoint ${endpoint.id} (${endpoint.service})${endpointSubnet ? ` in ${endpointSubnet.id}` : ''}` };
+    const groups = endpoint.securityGroups.length > 0 ? endpoint.securityGroups : [`${subnet.vpc}.DefaultSecurityGroup`];
+    const path = new PathBuilder();
+    path.add(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', true, `private DNS resolves ${endpoint.service} to the endpoint's network interfaces${endpointSubnet ? `, one in ${endpointSubnet.id}` : ''}`));
+    if (!path.add(this.securityGroupEgress(source.securityGroups, address, groups, protocol, port))) return path.result();
+    if (!endpointSubnet) {
+      return path.unknown(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', false, `endpoint subnet ${endpointSubnetKey} is not defined in this template`, false));
+    }
+    if (!path.add(this.routeHop(subnet, address, 'local'))) return path.result();
+    this.crossSubnets(path, subnet, endpointSubnet, address, protocol, port);
+    if (path.done) return path.result();
+    if (!path.add(this.securityGroupIngress(groups, source.securityGroups, subnet, protocol, port))) return path.result();
+    this.returnAcrossSubnets(path, subnet, endpointSubnet, address, protocol);
+    if (path.done) return path.result();
+    path.add(this.reached(address.label));
+    return path.result();
+  }
+
+  /** A destination reached through the source subnet's route table. */
+  private routed(source: SourceSpec, subnet: SubnetModel, address: Address, protocol: number, port: number): PathResult {
+    const path = new PathBuilder();
+    if (!path.add(this.securityGroupEgress(source.securityGroups, address, undefined, protocol, port))) return path.result();
+    const selected = this.selectRoute(subnet, address);
+    const routeHop = this.routeHop(subnet, address, selected);
+    if (!path.add(routeHop)) return routeHop.known ? path.result() : path.unknown(routeHop);
+    const target = typeof selected === 'string' ? { kind: 'local' as const } : selected!.target;
+    switch (target.kind) {
+      case 'local': {
+        const destinationSubnet = [...this.model.subnets.values()].find((s) => s.vpc === subnet.vpc && s.cidr && address.cidr && coverage(s.cidr, address.cidr) === 'all');
+        if (!destinationSubnet) {
+          return path.blocked(this.hop(EgressHopKind.DESTINATION, subnet.vpc, '-', false, `${address.label} is in the VPC's range but in none of its subnets`));
+        }
+        this.crossSubnets(path, subnet, destinationSubnet, address, protocol, port);
+        if (path.done) return path.result();
+        this.notes.add(`${address.label} is a private address: the security group of whatever has that address is not known to the analyzer`);
+        this.returnAcrossSubnets(path, subnet, destinationSubnet, address, protocol);
+        if (path.done) return path.result();
+        path.add(this.reached(`${address.label} (its own security group not evaluated)`));
+        return path.result();
+      }
+      case 'gatewayEndpoint': {
+        if (!path.add(this.acl(subnet, 'out', address, protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_OUTBOUND))) return path.result();
+        path.add(this.hop(EgressHopKind.GATEWAY_ENDPOINT, target.id, selected && typeof selected !== 'string' ? selected.id : '-', true,
+          `gateway endpoint for ${target.service}: traffic stays on the AWS network (the endpoint policy decides which buckets or tables)`));
+        if (!path.add(this.acl(subnet, 'in', address, protocol, CLIENT_EPHEMERAL_PORTS, EgressHopKind.NETWORK_ACL_RETURN_INBOUND))) return path.result();
+        path.add(this.reached(address.label));
+        return path.result();
+      }
+      case 'nat':
+        return this.throughNat(path, subnet, target.id, address, protocol, port);
+      case 'igw':
+        return path.blocked(this.hop(EgressHopKind.INTERNET_GATEWAY, target.id, '-', false,
+          'the workload has no public IPv4 address, and an internet gateway only forwards traffic from instances with one (route through a NAT gateway)'));
+      default:
+        return path.unknown(this.hop(EgressHopKind.ROUTE, target.id, '-', false, `the route leads to ${target.what}: the analyzer cannot follow it`, false));
+    }
+  }
+
+  private throughNat(path: PathBuilder, subnet: SubnetModel, natId: string, address: Address, protocol: number, port: number): PathResult {
+    const nat = this.model.natGateways.get(natId)!;
+    const natSubnet = nat.subnet ? this.model.subnets.get(nat.subnet) : undefined;
+    if (!natSubnet) return path.unknown(this.hop(EgressHopKind.NAT_GATEWAY, natId, '-', false, `the subnet of NAT gateway ${natId} is not in this template`, false));
+    if (natSubnet.id !== subnet.id) {
+      if (!path.add(this.acl(subnet, 'out', address, protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_OUTBOUND))) return path.result();
+      if (!path.add(this.acl(natSubnet, 'in', this.subnetAddress(subnet), protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_INBOUND))) return path.result();
+    }
+    if (!nat.publicAddress) {
+      return path.blocked(this.hop(EgressHopKind.NAT_GATEWAY, natId, '-', false, `NAT gateway ${natId} is private (no Elastic IP): it cannot reach the internet`));
+    }
+    path.add(this.hop(EgressHopKind.NAT_GATEWAY, natId, '-', true, `NAT gateway ${natId} translates the source to its Elastic IP (ports ${portsText(NAT_GATEWAY_PORTS)})`));
+    const selected = this.selectRoute(natSubnet, address);
+    const routeHop = this.routeHop(natSubnet, address, selected);
+    if (!path.add(routeHop)) return routeHop.known ? path.result() : path.unknown(routeHop);
+    const target = typeof selected === 'string' ? { kind: 'local' as const } : selected!.target;
+    if (target.kind === 'gatewayEndpoint') {
+      // Unusual, but valid: the NAT subnet's own gateway endpoint route carries the translated traffic.
+      path.add(this.hop(EgressHopKind.GATEWAY_ENDPOINT, target.id, '-', true, `gateway endpoint for ${target.service} from the NAT gateway's subnet`));
+    } else if (target.kind !== 'igw') {
+      return path.blocked(this.hop(EgressHopKind.ROUTE, natSubnet.routeTable.id, '-', false,
+        `the NAT gateway's subnet routes ${address.label} to ${target.kind === 'unknown' ? target.what : target.kind}, not to an internet gateway`));
+    } else {
+      const igw = this.model.internetGateways.get(target.id)!;
+      if (!path.add(this.acl(natSubnet, 'out', address, protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_OUTBOUND))) return path.result();
+      if (!igw.attachedTo.includes(natSubnet.vpc)) {
+        return path.blocked(this.hop(EgressHopKind.INTERNET_GATEWAY, igw.id, '-', false, `internet gateway ${igw.id} is not attached to ${natSubnet.vpc}`));
+      }
+      path.add(this.hop(EgressHopKind.INTERNET_GATEWAY, igw.id, '-', true, `internet gateway ${igw.id} forwards the NAT gateway's traffic to the internet`));
+    }
+    // Replies: into the NAT subnet on the NAT's ports, then back across to the client's ephemeral ports.
+    if (!path.add(this.acl(natSubnet, 'in', address, protocol, NAT_GATEWAY_PORTS, EgressHopKind.NETWORK_ACL_RETURN_INBOUND))) return path.result();
+    if (natSubnet.id !== subnet.id) {
+      if (!path.add(this.acl(natSubnet, 'out', this.subnetAddress(subnet), protocol, CLIENT_EPHEMERAL_PORTS, EgressHopKind.NETWORK_ACL_RETURN_OUTBOUND))) return path.result();
+      if (!path.add(this.acl(subnet, 'in', address, protocol, CLIENT_EPHEMERAL_PORTS, EgressHopKind.NETWORK_ACL_RETURN_INBOUND))) return path.result();
+    }
+    path.add(this.reached(address.label));
+    return path.result();
+  }
+
+  /** NACLs apply where traffic leaves one subnet and enters another, "not as it is routed within a subnet". */
+  private crossSubnets(path: PathBuilder, from: SubnetModel, to: SubnetModel, address: Address, protocol: number, port: number): void {
+    if (from.id === to.id) return;
+    if (!path.add(this.acl(from, 'out', address, protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_OUTBOUND))) return;
+    path.add(this.acl(to, 'in', this.subnetAddress(from), protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_INBOUND));
+  }
+
+  private returnAcrossSubnets(path: PathBuilder, from: SubnetModel, to: SubnetModel, address: Address, protocol: number): void {
+    if (from.id === to.id) return;
+    if (!path.add(this.acl(to, 'out', this.subnetAddress(from), protocol, CLIENT_EPHEMERAL_PORTS, EgressHopKind.NETWORK_ACL_RETURN_OUTBOUND))) return;
+    path.add(this.acl(from, 'in', address, protocol, CLIENT_EPHEMERAL_PORTS, EgressHopKind.NETWORK_ACL_RETURN_INBOUND));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Components
+
+  private subnetAddress(subnet: SubnetModel): Address {
+    return { cidr: subnet.cidr, tags: [], label: `subnet ${subnet.id}${subnet.cidr ? ` (${subnet.cidr})` : ''}` };
+  }
+
+  /** Whether a CIDR covers every address of `address`; symbolic public addresses are covered by 0.0.0.0/0 only. */
+  private cidrMatches(cidr: string, address: Address): boolean {
+    if (address.cidr) {
+      const c = coverage(cidr, address.cidr);
+      if (c === 'part') this.notes.add(`${cidr} covers only part of ${address.label}: treated as not matching`);
+      return c === 'all';
+    }
+    if (prefixLength(cidr) === 0) return true;
+    if (address.ranges) {
+      const covered = address.ranges.filter((range) => coverage(cidr, range) === 'all');
+      if (covered.length > 0 && covered.length < address.ranges.length) {
+        this.notes.add(`${cidr} covers ${covered.length} of the ${address.ranges.length} ranges of ${address.label}: treated as not matching`);
+      }
+      return covered.length === address.ranges.length;
+    }
+    if (!PRIVATE_RANGES.some((range) => coverage(range, cidr) === 'all')) {
+      this.notes.add(`Assumed that ${address.label} is outside ${cidr} (its addresses are not known offline)`);
+    }
+    return false;
+  }
+
+  private setMatches(set: AddressSet, address: Address): boolean {
+    if (address.tags.some((t) => set.memberTags.includes(t))) return true;
+    if (address.cidr && set.cidrs.some((c) => coverage(c, address.cidr!) === 'all')) return true;
+    if (address.cidr && !this.isPrivate(address) && (set.memberTags.length > 0 || set.opaque)) {
+      this.notes.add(`Assumed that ${address.label} is not among the ${set.label} (they are known only at deploy time)`);
+    }
+    return false;
+  }
+
+  private peerMatches(peer: SgPeer, address: Address, peerGroups: string[] | undefined): boolean {
+    switch (peer.kind) {
+      case 'cidr': return this.cidrMatches(peer.cidr, address);
+      case 'set': return this.setMatches(peer.set, address);
+      case 'group': return peerGroups?.includes(peer.group) ?? false;
+    }
+  }
+
+  private groups(keys: string[]): Array<SecurityGroupModel | string> {
+    return keys.map((k) => this.model.securityGroups.get(k) ?? k);
+  }
+
+  private securityGroupEgress(sourceGroups: string[], address: Address, destinationGroups: string[] | undefined, protocol: number, port: number): EgressHop {
+    const what = `${protocolName(protocol)}/${port} to ${address.label}`;
+    const groups = this.groups(sourceGroups);
+    for (const group of groups) {
+      if (typeof group === 'string') continue;
+      const rule = group.egress.find((r) => ruleCovers(r.protocol, r.ports, protocol, port) && this.peerMatches(r.peer, address, destinationGroups));
+      if (rule) return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, group.id, rule.id, true, `${rule.id} allows ${what}${rule.description ? ` ("${rule.description}")` : ''}`);
+    }
+    const unknown = groups.filter((g): g is string => typeof g === 'string');
+    if (unknown.length > 0) {
+      return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, unknown[0], '-', false, `security group ${unknown[0].replace(/^external:/, '')} is not defined in this template: its egress rules are unknown`, false);
+    }
+    if (groups.length === 0) {
+      return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, '-', '-', false, 'the workload has no security group in the template', false);
+    }
+    return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups.join(', '), '-', false, `no egress rule of ${sourceGroups.join(', ')} allows ${what}`);
+  }
+
+  private securityGroupIngress(destinationGroups: string[], sourceGroups: string[], sourceSubnet: SubnetModel, protocol: number, port: number): EgressHop {
+    const from = this.subnetAddress(sourceSubnet);
+    const groups = this.groups(destinationGroups);
+    for (const group of groups) {
+      if (typeof group === 'string') continue;
+      const rule = group.ingress.find((r) => ruleCovers(r.protocol, r.ports, protocol, port) && this.peerMatches(r.peer, from, sourceGroups));
+      if (rule) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, group.id, rule.id, true, `${rule.id} allows ${protocolName(protocol)}/${port} from the workload${rule.description ? ` ("${rule.description}")` : ''}`);
+    }
+    const unknown = groups.find((g): g is string => typeof g === 'string');
+    if (unknown) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, unknown, '-', false, `security group ${unknown} is not defined in this template: its ingress rules are unknown`, false);
+    return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, destinationGroups.join(', '), '-', false,
+      `no ingress rule of ${destinationGroups.join(', ')} allows ${protocolName(protocol)}/${port} from the workload's security groups or ${from.label}`);
+  }
+
+  private acl(subnet: SubnetModel, direction: 'in' | 'out', peer: Address, protocol: number, ports: PortSpan, kind: EgressHopKind): EgressHop {
+    const acl = subnet.acl;
+    const rules = direction === 'out' ? acl.outbound : acl.inbound;
+    const decision = evaluateAcl(rules, protocol, ports, (rule: AclRule<AclPeer>) =>
+      rule.data.set ? this.setMatches(rule.data.set, peer) : this.cidrMatches(rule.data.cidr!, peer));
+    const way = direction === 'out' ? `to ${peer.label}` : `from ${peer.label}`;
+    const what = `${protocolName(protocol)} ${portsText(ports)} ${way}`;
+    const where = `${acl.label} on ${subnet.id}`;
+    if (decision.allowed) {
+      const rulesUsed = decision.allowedBy.map((r) => `rule ${r.ruleNumber}`).join(', ');
+      return this.hop(kind, acl.id, rulesUsed, true, `${where}: ${rulesUsed} (${decision.allowedBy.map((r) => r.data.entryId).join(', ')}) allow ${what}`);
+    }
+    const ports_ = (decision.deniedPorts ?? []).map(portsText).join(', ');
+    if (decision.deniedBy) {
+      return this.hop(kind, acl.id, `rule ${decision.deniedBy.ruleNumber}`, false,
+        `${where}: rule ${decision.deniedBy.ruleNumber} (${decision.deniedBy.data.entryId}) denies ${protocolName(protocol)} ${ports_} ${way}`);
+    }
+    return this.hop(kind, acl.id, '*', false, `${where}: no rule allows ${protocolName(protocol)} ${ports_} ${way}, so the default rule * denies it` +
+      (kind === EgressHopKind.NETWORK_ACL_RETURN_INBOUND ? ' (NACLs are stateless: the reply needs its own inbound rule on the ephemeral ports)' : ''));
+  }
+
+  /** The route for `address`: 'local' for the VPC's own range, a route, or undefined for none. */
+  private selectRoute(subnet: SubnetModel, address: Address): RouteModel | 'local' | undefined {
+    const vpc = this.model.vpcs.get(subnet.vpc);
+    const cidrRoutes = [
+      ...(vpc?.cidrs ?? []).map((cidr) => ({ destination: cidr, data: 'local' as RouteModel | 'local' })),
+      ...subnet.routeTable.routes.filter((r) => r.destinationCidr).map((r) => ({ destination: r.destinationCidr!, data: r as RouteModel | 'local' })),
+    ];
+    let best: { data: RouteModel | 'local'; prefix: number } | undefined;
+    if (address.cidr) {
+      const chosen = selectRoute(cidrRoutes, address.cidr);
+      if (chosen) best = { data: chosen.data, prefix: prefixLength(chosen.destination) };
+    } else {
+      const any = cidrRoutes.find((r) => prefixLength(r.destination) === 0);
+      if (any) best = { data: any.data, prefix: 0 };
+      for (const r of cidrRoutes) if (prefixLength(r.destination) > 0) this.cidrMatches(r.destination, address);
+    }
+    for (const route of subnet.routeTable.routes.filter((r) => r.destinationSet)) {
+      const set = route.destinationSet!;
+      // A prefix list's entries compete by their own length; a symbolic member beats only 0.0.0.0/0.
+      const hit = address.cidr ? set.cidrs.find((c) => coverage(c, address.cidr!) === 'all') : undefined;
+      const prefix = hit ? prefixLength(hit) : address.tags.some((t) => set.memberTags.includes(t)) ? 1 : -1;
+      if (prefix < 0 && address.cidr) this.setMatches(set, address);
+      if (prefix >= 0 && (!best || prefix > best.prefix)) best = { data: route, prefix };
+    }
+    return best?.data;
+  }
+
+  private routeHop(subnet: SubnetModel, address: Address, selected: RouteModel | 'local' | undefined): EgressHop {
+    const table = subnet.routeTable;
+    if (table.isMain) this.notes.add(`${subnet.id} has no route table association: the VPC's main route table is assumed to hold only the local route`);
+    if (selected === 'local') return this.hop(EgressHopKind.ROUTE, table.id, 'local', true, `${table.id}: the local route carries ${address.label} within the VPC`);
+    if (!selected) return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `${table.id} has no route to ${address.label}`);
+    const to = selected.destinationCidr ?? selected.destinationSet!.label;
+    const target = selected.target;
+    if (target.kind === 'unknown') return this.hop(EgressHopKind.ROUTE, table.id, selected.id, false, `${table.id}: route ${selected.id} (${to}) leads to ${target.what}`, false);
+    return this.hop(EgressHopKind.ROUTE, table.id, selected.id, true, `${table.id}: route ${selected.id} (${to}) to ${target.kind === 'nat' ? 'NAT gateway' : target.kind === 'igw' ? 'internet gateway' : 'gateway endpoint'} ${target.id}`);
+  }
+
+  private reached(label: string): EgressHop {
+    return this.hop(EgressHopKind.DESTINATION, label, '-', true, `reaches ${label}`);
+  }
+
+  private hop(kind: EgressHopKind, component: string, rule: string, allowed: boolean, detail: string, known = true): EgressHop {
+    return { kind, component: component.replace(/^external:/, ''), rule, allowed, known, detail };
+  }
+}
+
+function ruleCovers(ruleProtocol: number, rulePorts: PortSpan | undefined, protocol: number, port: number): boolean {
+  if (ruleProtocol !== PROTOCOL_ALL && ruleProtocol !== protocol) return false;
+  return !rulePorts || (port >= rulePorts.from && port <= rulePorts.to);
+}
+
+function vpcPlusTwo(cidr: string): string {
+  const octets = cidr.split('/')[0].split('.').map(Number);
+  octets[3] += 2;
+  return octets.join('.');
+}
+
+/** Collects hops until one does not let the traffic through. */
+class PathBuilder {
+  public done = false;
+  private readonly hops: EgressHop[] = [];
+  private blockedBy?: EgressHop;
+  private unknownAt?: EgressHop;
+
+  /** Adds a hop; false (and the path is finished) when it does not let the traffic through. */
+  public add(hop: EgressHop): boolean {
+    if (this.done) return false;
+    this.hops.push(hop);
+    if (!hop.allowed) {
+      this.done = true;
+      if (hop.known) this.blockedBy = hop;
+      else this.unknownAt = hop;
+    }
+    return hop.allowed;
+  }
+
+  public blocked(hop: EgressHop): PathResult {
+    this.add(hop);
+    return this.result();
+  }
+
+  public unknown(hop: EgressHop): PathResult {
+    if (!this.hops.includes(hop)) this.add(hop);
+    return this.result();
+  }
+
+  public result(): PathResult {
+    if (this.unknownAt) return { outcome: EgressOutcome.UNKNOWN, hops: this.hops, blockedBy: this.unknownAt };
+    if (this.blockedBy) return { outcome: EgressOutcome.BLOCKED, hops: this.hops, blockedBy: this.blockedBy };
+    return { outcome: EgressOutcome.REACHABLE, hops: this.hops };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './egress-analyzer';
+export * from './egress-destination';
+export * from './egress-source';
+export * from './egress-verdict';
+export * from './egress-policy';

@@ -1,0 +1,492 @@
+/**
+ * The network of a synthesized CloudFormation template, as the egress analyzer sees it: VPCs, subnets,
+ * route tables, NACLs, security groups, endpoints, NAT and internet gateways, prefix lists, SageMaker
+ * workloads, and this library's own address sets whose entries are filled at deploy time (modelled from
+ * what they declare: which host names, which AWS prefix list, which NACLs).
+ *
+ * Values that are not references to this template (imported ids such as "sg-0abc") become external
+ * objects whose rules are unknown; the evaluation reports them instead of guessing.
+ */
+import { wantedEntry } from '../private/nacl-plan';
+import { AclRule, PROTOCOL_ALL, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP } from './rules';
+
+/** One resource of a template. */
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, any>;
+}
+
+/** What a symbolic public address is a member of, e.g. `aws:s3:<region>` or `host:pypi.org`. */
+export type MemberTag = string;
+
+/** A set of addresses a rule or route can name: a CIDR, a prefix list, or a security group. */
+export interface AddressSet {
+  readonly key: string;
+  readonly label: string;
+  /** Concrete entries known from the template. */
+  readonly cidrs: string[];
+  /** Symbolic members: public addresses carrying one of these tags belong to the set. */
+  readonly memberTags: MemberTag[];
+  /** Entries exist that the template does not show (an imported prefix list). */
+  readonly opaque: boolean;
+}
+
+/** The other side of a security group rule. */
+export type SgPeer =
+  | { readonly kind: 'cidr'; readonly cidr: string }
+  | { readonly kind: 'set'; readonly set: AddressSet }
+  | { readonly kind: 'group'; readonly group: string };
+
+export interface SgRule {
+  readonly id: string;
+  readonly protocol: number;
+  readonly ports?: { from: number; to: number };
+  readonly peer: SgPeer;
+  readonly description?: string;
+}
+
+export interface SecurityGroupModel {
+  readonly id: string;
+  readonly label: string;
+  /** Rules unknown: imported group, or a default group the template does not restrict. */
+  readonly opaque: boolean;
+  readonly egress: SgRule[];
+  readonly ingress: SgRule[];
+}
+
+/** Where a NACL rule points: a CIDR or a set filled at deploy time. */
+export type AclPeer = { readonly cidr?: string; readonly set?: AddressSet; readonly entryId: string };
+
+export interface NetworkAclModel {
+  readonly id: string;
+  readonly label: string;
+  /** The VPC's default NACL: allows everything. */
+  readonly isDefault: boolean;
+  readonly outbound: AclRule<AclPeer>[];
+  readonly inbound: AclRule<AclPeer>[];
+}
+
+export type RouteTarget =
+  | { readonly kind: 'nat'; readonly id: string }
+  | { readonly kind: 'igw'; readonly id: string }
+  | { readonly kind: 'gatewayEndpoint'; readonly id: string; readonly service: string }
+  | { readonly kind: 'unknown'; readonly id: string; readonly what: string };
+
+export interface RouteModel {
+  readonly id: string;
+  readonly destinationCidr?: string;
+  readonly destinationSet?: AddressSet;
+  readonly target: RouteTarget;
+}
+
+export interface RouteTableModel {
+  readonly id: string;
+  /** The VPC's main route table, which a template cannot show: only the local route is assumed. */
+  readonly isMain: boolean;
+  readonly routes: RouteModel[];
+}
+
+export interface SubnetModel {
+  readonly id: string;
+  readonly vpc: string;
+  readonly cidr?: string;
+  readonly routeTable: RouteTableModel;
+  readonly acl: NetworkAclModel;
+}
+
+export interface VpcModel {
+  readonly id: string;
+  readonly cidrs: string[];
+  readonly dnsSupport: boolean;
+  readonly defaultSecurityGroupRestricted: boolean;
+}
+
+export interface NatGatewayModel {
+  readonly id: string;
+  readonly subnet?: string;
+  readonly publicAddress: boolean;
+}
+
+export interface InternetGatewayModel {
+  readonly id: string;
+  readonly attachedTo: string[];
+}
+
+export interface InterfaceEndpointModel {
+  readonly id: string;
+  readonly vpc?: string;
+  /** Short service name: the part after the region, e.g. `sagemaker.api`, `s3`, `studio`. */
+  readonly service: string;
+  readonly serviceName: string;
+  readonly subnets: string[];
+  readonly securityGroups: string[];
+  readonly privateDns: boolean;
+  /** DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint = OnlyInboundResolver: VPC clients resolve to the gateway endpoint. */
+  readonly privateDnsOnlyForInboundResolver: boolean;
+}
+
+/** A SageMaker resource whose apps run in (or outside) the VPC. */
+export interface WorkloadModel {
+  readonly id: string;
+  readonly label: string;
+  readonly type: string;
+  readonly securityGroups: string[];
+  readonly subnets: string[];
+  /** Set when SageMaker gives the workload internet access through its own network, bypassing the VPC. */
+  readonly managedInternet?: string;
+}
+
+export interface NetworkModel {
+  readonly region: string;
+  readonly regionKnown: boolean;
+  readonly vpcs: Map<string, VpcModel>;
+  readonly subnets: Map<string, SubnetModel>;
+  readonly securityGroups: Map<string, SecurityGroupModel>;
+  readonly natGateways: Map<string, NatGatewayModel>;
+  readonly internetGateways: Map<string, InternetGatewayModel>;
+  readonly interfaceEndpoints: InterfaceEndpointModel[];
+  readonly workloads: WorkloadModel[];
+  /** Tags of the address sets the template's dynamic sets are filled from, for the probes. */
+  readonly hostnames: string[];
+}
+
+/** The placeholder region of a region-agnostic template. */
+export const THIS_REGION = '${AWS::Region}';
+
+/** The logical id a value refers to (`Ref`, `Fn::GetAtt`), or undefined for anything else. */
+export function referencedId(value: unknown): string | undefined {
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (typeof v.Ref === 'string') return v.Ref;
+    const getAtt = v['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+    if (typeof getAtt === 'string') return getAtt.split('.')[0];
+  }
+  return undefined;
+}
+
+/** A stable key for a value: the logical id it refers to, `external:<text>` for a literal, else its JSON. */
+export function valueKey(value: unknown): string {
+  const getAtt = (value as Record<string, unknown> | undefined)?.['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt[1] === 'DefaultSecurityGroup') return `${getAtt[0]}.DefaultSecurityGroup`;
+  const ref = referencedId(value);
+  if (ref) return ref;
+  if (typeof value === 'string') return `external:${value}`;
+  return `expr:${JSON.stringify(value)}`;
+}
+
+/** A string with pseudo parameters left as placeholders; undefined when the value is not a plain join. */
+export function flatten(value: unknown, region: string): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, any>;
+    if (v.Ref === 'AWS::Region') return region;
+    if (typeof v.Ref === 'string' && v.Ref.startsWith('AWS::')) return `\${${v.Ref}}`;
+    const join = v['Fn::Join'];
+    if (Array.isArray(join) && Array.isArray(join[1])) {
+      const parts = join[1].map((p: unknown) => flatten(p, region));
+      return parts.every((p: string | undefined) => p !== undefined) ? parts.join(join[0]) : undefined;
+    }
+  }
+  return undefined;
+}
+
+const SERVICE_NAME = /^(?:com\.amazonaws|aws\.sagemaker|aws\.api)\.([^.]+(?:-[^.]+)*|\$\{AWS::Region\})\.(.+)$/;
+
+/** `com.amazonaws.<region>.sagemaker.api` -> { region, service: 'sagemaker.api' }. */
+export function parseServiceName(serviceName: string): { region: string; service: string } | undefined {
+  const match = SERVICE_NAME.exec(serviceName);
+  return match ? { region: match[1], service: match[2] } : undefined;
+}
+
+export function protocolNumber(value: unknown): number {
+  const text = String(value).toLowerCase();
+  switch (text) {
+    case '-1': case 'all': return PROTOCOL_ALL;
+    case 'tcp': case '6': return PROTOCOL_TCP;
+    case 'udp': case '17': return PROTOCOL_UDP;
+    case 'icmp': case '1': return PROTOCOL_ICMP;
+    default: return Number.isFinite(Number(text)) ? Number(text) : NaN;
+  }
+}
+
+function toArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Builds the network model of `template` (a synthesized CloudFormation template as JSON). */
+export function buildModel(template: any, region?: string): NetworkModel {
+  const regionName = region ?? THIS_REGION;
+  const resources: Record<string, CfnResource> = template?.Resources ?? {};
+  if (typeof resources !== 'object') throw new Error('template must be a CloudFormation template with a Resources section');
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r?.Type === type);
+  const isThisRegion = (r: string) => r === regionName || r === THIS_REGION || regionName === THIS_REGION;
+
+  // ---- Address sets: AWS-managed prefix lists, customer-managed prefix lists, this library's sets.
+  const sets = new Map<string, AddressSet>();
+  const awsPrefixListTag = (name: string): MemberTag | undefined => {
+    const parsed = parseServiceName(name);
+    if (!parsed) return undefined;
+    return `aws:${parsed.service}:${isThisRegion(parsed.region) ? THIS_REGION : parsed.region}`;
+  };
+  for (const [id, r] of ofType('AWS::EC2::PrefixList')) {
+    const cidrs = toArray(r.Properties?.Entries).map((e: any) => e?.Cidr).filter((c): c is string => typeof c === 'string');
+    sets.set(id, { key: id, label: `prefix list ${id}`, cidrs, memberTags: [], opaque: false });
+  }
+  for (const [id, r] of ofType('Custom::ResolvedAddressSet')) {
+    // The refresher writes the addresses the host names resolve to (plus static CIDRs) into its prefix list.
+    const hostnames = toArray(r.Properties?.Hostnames).filter((h): h is string => typeof h === 'string');
+    const cidrs = toArray(r.Properties?.StaticCidrs).filter((c): c is string => typeof c === 'string');
+    const set: AddressSet = {
+      key: id, label: `addresses of ${hostnames.join(', ')} (${id}, resolved at deploy and refreshed)`,
+      cidrs, memberTags: hostnames.map((h) => `host:${h.toLowerCase()}`), opaque: false,
+    };
+    sets.set(id, set);
+    const prefixList = referencedId(r.Properties?.PrefixListId);
+    if (prefixList) sets.set(prefixList, set);
+  }
+  for (const [id, r] of ofType('Custom::AWS')) {
+    // This library's lookup of an AWS-managed prefix list (DescribeManagedPrefixLists by name).
+    const call = flatten(r.Properties?.Create, regionName);
+    if (!call || !call.includes('describeManagedPrefixLists')) continue;
+    try {
+      const parsed = JSON.parse(call);
+      const name = parsed?.parameters?.Filters?.[0]?.Values?.[0];
+      const tag = typeof name === 'string' ? awsPrefixListTag(name) : undefined;
+      if (tag) sets.set(id, { key: id, label: `AWS-managed prefix list ${name}`, cidrs: [], memberTags: [tag], opaque: false });
+    } catch {
+      // not a lookup this analyzer understands: references to it stay opaque
+    }
+  }
+  const setOf = (value: unknown): AddressSet => {
+    const ref = referencedId(value);
+    const known = ref ? sets.get(ref) : undefined;
+    if (known) return known;
+    const key = valueKey(value);
+    return { key, label: `prefix list ${typeof value === 'string' ? value : key} (not defined in this template)`, cidrs: [], memberTags: [], opaque: true };
+  };
+
+  // ---- VPCs.
+  const vpcs = new Map<string, VpcModel>();
+  const restricted = new Set(ofType('Custom::VpcRestrictDefaultSG').map(([, r]) => referencedId(r.Properties?.DefaultSecurityGroupId)));
+  for (const [id, r] of ofType('AWS::EC2::VPC')) {
+    const cidrs = typeof r.Properties?.CidrBlock === 'string' ? [r.Properties.CidrBlock] : [];
+    vpcs.set(id, { id, cidrs, dnsSupport: r.Properties?.EnableDnsSupport !== false && r.Properties?.EnableDnsSupport !== 'false', defaultSecurityGroupRestricted: restricted.has(id) });
+  }
+  for (const [, r] of ofType('AWS::EC2::VPCCidrBlock')) {
+    const vpc = vpcs.get(referencedId(r.Properties?.VpcId) ?? '');
+    if (vpc && typeof r.Properties?.CidrBlock === 'string') vpc.cidrs.push(r.Properties.CidrBlock);
+  }
+
+  // ---- Security groups, inline and standalone rules.
+  const securityGroups = new Map<string, SecurityGroupModel>();
+  const sgRule = (id: string, rule: any, egress: boolean): SgRule | undefined => {
+    const protocol = protocolNumber(rule?.IpProtocol);
+    const ports = protocol === PROTOCOL_TCP || protocol === PROTOCOL_UDP
+      ? { from: Number(rule.FromPort ?? 0), to: Number(rule.ToPort ?? 65535) } : undefined;
+    let peer: SgPeer | undefined;
+    const cidr = rule?.CidrIp;
+    const prefixList = egress ? rule?.DestinationPrefixListId : rule?.SourcePrefixListId;
+    const group = egress ? rule?.DestinationSecurityGroupId : rule?.SourceSecurityGroupId;
+    if (typeof cidr === 'string') peer = { kind: 'cidr', cidr };
+    else if (prefixList !== undefined) peer = { kind: 'set', set: setOf(prefixList) };
+    else if (group !== undefined) peer = { kind: 'group', group: valueKey(group) };
+    // IPv6-only rules (CidrIpv6) do not concern an IPv4 analysis.
+    return peer ? { id, protocol, ports, peer, description: rule?.Description } : undefined;
+  };
+  for (const [id, r] of ofType('AWS::EC2::SecurityGroup')) {
+    const p = r.Properties ?? {};
+    const egress = toArray(p.SecurityGroupEgress).map((rule, i) => sgRule(`${id} egress rule ${i + 1}`, rule, true)).filter((x): x is SgRule => !!x);
+    const ingress = toArray(p.SecurityGroupIngress).map((rule, i) => sgRule(`${id} ingress rule ${i + 1}`, rule, false)).filter((x): x is SgRule => !!x);
+    securityGroups.set(id, { id, label: id, opaque: false, egress, ingress });
+  }
+  const hasInlineEgress = new Set(ofType('AWS::EC2::SecurityGroup').filter(([, r]) => r.Properties?.SecurityGroupEgress !== undefined).map(([id]) => id));
+  for (const [type, egress] of [['AWS::EC2::SecurityGroupEgress', true], ['AWS::EC2::SecurityGroupIngress', false]] as const) {
+    for (const [id, r] of ofType(type)) {
+      const group = securityGroups.get(referencedId(r.Properties?.GroupId) ?? '');
+      const rule = group && sgRule(id, r.Properties, egress);
+      if (!group || !rule) continue;
+      (egress ? group.egress : group.ingress).push(rule);
+      if (egress) hasInlineEgress.add(group.id);
+    }
+  }
+  // A group created with no egress rule at all gets EC2's allow-all egress rule.
+  for (const group of securityGroups.values()) {
+    if (!hasInlineEgress.has(group.id)) {
+      group.egress.push({ id: `${group.id} default egress rule (EC2 adds it to a group created without egress rules)`, protocol: PROTOCOL_ALL, peer: { kind: 'cidr', cidr: '0.0.0.0/0' } });
+    }
+  }
+  for (const vpc of vpcs.values()) {
+    // Fn::GetAtt <Vpc>.DefaultSecurityGroup: closed when this library's (or CDK's) restriction resource empties it.
+    const id = `${vpc.id}.DefaultSecurityGroup`;
+    securityGroups.set(id, vpc.defaultSecurityGroupRestricted
+      ? { id, label: `default security group of ${vpc.id} (rules removed at deploy)`, opaque: false, egress: [], ingress: [] }
+      : {
+        id, label: `default security group of ${vpc.id}`, opaque: false,
+        egress: [{ id: `${id} default egress rule`, protocol: PROTOCOL_ALL, peer: { kind: 'cidr', cidr: '0.0.0.0/0' } }],
+        ingress: [{ id: `${id} default ingress rule (from itself)`, protocol: PROTOCOL_ALL, peer: { kind: 'group', group: id } }],
+      });
+  }
+
+  // ---- NACLs: numbered entries, plus this library's entries synchronised from prefix lists at deploy.
+  const acls = new Map<string, NetworkAclModel>();
+  for (const [id] of ofType('AWS::EC2::NetworkAcl')) acls.set(id, { id, label: id, isDefault: false, outbound: [], inbound: [] });
+  for (const [id, r] of ofType('AWS::EC2::NetworkAclEntry')) {
+    const p = r.Properties ?? {};
+    const acl = acls.get(referencedId(p.NetworkAclId) ?? '');
+    if (!acl || typeof p.CidrBlock !== 'string') continue; // IPv6 entries do not concern an IPv4 analysis
+    const rule: AclRule<AclPeer> = {
+      ruleNumber: Number(p.RuleNumber),
+      protocol: protocolNumber(p.Protocol),
+      allow: String(p.RuleAction).toLowerCase() === 'allow',
+      ports: p.PortRange ? { from: Number(p.PortRange.From), to: Number(p.PortRange.To) } : undefined,
+      data: { cidr: p.CidrBlock, entryId: id },
+    };
+    (p.Egress === true || p.Egress === 'true' ? acl.outbound : acl.inbound).push(rule);
+  }
+  for (const [id, r] of ofType('Custom::NaclRangeSync')) {
+    const p = r.Properties ?? {};
+    const base = Number(p.RuleNumberBase);
+    for (const aclRef of toArray(p.NetworkAclIds)) {
+      const acl = acls.get(referencedId(aclRef) ?? '');
+      if (!acl) continue;
+      toArray(p.PrefixListIds).forEach((prefixList) => {
+        const set = setOf(prefixList);
+        for (const egress of [true, false]) {
+          // The same entries the handler writes (nacl-plan.ts), one per CIDR from `base` on.
+          const wanted = wantedEntry('0.0.0.0/0', egress, base, Number(p.Port));
+          (egress ? acl.outbound : acl.inbound).push({
+            ruleNumber: base, protocol: Number(wanted.protocol), allow: wanted.ruleAction === 'allow', ports: wanted.portRange,
+            data: { set, entryId: `${id} (rules ${base}-${base + Number(p.RuleNumberCount) - 1}, ${set.label})` },
+          });
+        }
+      });
+    }
+  }
+  const defaultAcl = (vpc: string): NetworkAclModel => ({
+    id: `${vpc}.DefaultNetworkAcl`, label: `default network ACL of ${vpc}`, isDefault: true,
+    outbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
+    inbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
+  });
+
+  // ---- Gateways.
+  const internetGateways = new Map<string, InternetGatewayModel>();
+  for (const [id] of ofType('AWS::EC2::InternetGateway')) internetGateways.set(id, { id, attachedTo: [] });
+  for (const [, r] of ofType('AWS::EC2::VPCGatewayAttachment')) {
+    const igw = internetGateways.get(referencedId(r.Properties?.InternetGatewayId) ?? '');
+    const vpc = referencedId(r.Properties?.VpcId);
+    if (igw && vpc) igw.attachedTo.push(vpc);
+  }
+  const natGateways = new Map<string, NatGatewayModel>();
+  for (const [id, r] of ofType('AWS::EC2::NatGateway')) {
+    const p = r.Properties ?? {};
+    natGateways.set(id, {
+      id, subnet: referencedId(p.SubnetId),
+      publicAddress: p.ConnectivityType !== 'private' && p.AllocationId !== undefined,
+    });
+  }
+
+  // ---- Route tables and routes.
+  const routeTables = new Map<string, RouteTableModel>();
+  for (const [id] of ofType('AWS::EC2::RouteTable')) routeTables.set(id, { id, isMain: false, routes: [] });
+  const targetOf = (p: Record<string, any>): RouteTarget => {
+    const natId = referencedId(p.NatGatewayId);
+    if (natId && natGateways.has(natId)) return { kind: 'nat', id: natId };
+    const gatewayId = referencedId(p.GatewayId);
+    if (gatewayId && internetGateways.has(gatewayId)) return { kind: 'igw', id: gatewayId };
+    const kinds: Array<[string, string]> = [
+      ['GatewayId', 'gateway'], ['NatGatewayId', 'NAT gateway'], ['TransitGatewayId', 'transit gateway'],
+      ['VpcPeeringConnectionId', 'VPC peering connection'], ['NetworkInterfaceId', 'network interface'],
+      ['InstanceId', 'instance'], ['VpcEndpointId', 'Gateway Load Balancer endpoint'],
+      ['EgressOnlyInternetGatewayId', 'egress-only internet gateway'], ['CarrierGatewayId', 'carrier gateway'],
+      ['LocalGatewayId', 'local gateway'], ['CoreNetworkArn', 'Cloud WAN core network'],
+    ];
+    for (const [prop, what] of kinds) {
+      if (p[prop] !== undefined) return { kind: 'unknown', id: valueKey(p[prop]), what: `${what} ${valueKey(p[prop])} (not modelled)` };
+    }
+    return { kind: 'unknown', id: 'none', what: 'a route without a target the analyzer knows' };
+  };
+  for (const [id, r] of ofType('AWS::EC2::Route')) {
+    const p = r.Properties ?? {};
+    const table = routeTables.get(referencedId(p.RouteTableId) ?? '');
+    if (!table) continue;
+    if (typeof p.DestinationCidrBlock === 'string') table.routes.push({ id, destinationCidr: p.DestinationCidrBlock, target: targetOf(p) });
+    else if (p.DestinationPrefixListId !== undefined) table.routes.push({ id, destinationSet: setOf(p.DestinationPrefixListId), target: targetOf(p) });
+  }
+  const interfaceEndpoints: InterfaceEndpointModel[] = [];
+  for (const [id, r] of ofType('AWS::EC2::VPCEndpoint')) {
+    const p = r.Properties ?? {};
+    const serviceName = flatten(p.ServiceName, THIS_REGION) ?? valueKey(p.ServiceName);
+    const parsed = parseServiceName(serviceName);
+    const service = parsed?.service ?? serviceName;
+    const type = p.VpcEndpointType ?? 'Gateway';
+    if (type === 'Gateway') {
+      // A gateway endpoint adds a route to the service's AWS-managed prefix list in each of its route tables.
+      const tag = `aws:${service}:${parsed && !isThisRegion(parsed.region) ? parsed.region : THIS_REGION}`;
+      const set: AddressSet = { key: `${id}.prefixList`, label: `AWS-managed prefix list of ${serviceName}`, cidrs: [], memberTags: [tag], opaque: false };
+      for (const tableRef of toArray(p.RouteTableIds)) {
+        routeTables.get(referencedId(tableRef) ?? '')?.routes.push({ id, destinationSet: set, target: { kind: 'gatewayEndpoint', id, service } });
+      }
+    } else if (type === 'Interface') {
+      interfaceEndpoints.push({
+        id, vpc: referencedId(p.VpcId), service, serviceName,
+        subnets: toArray(p.SubnetIds).map(valueKey),
+        securityGroups: toArray(p.SecurityGroupIds).map(valueKey),
+        privateDns: p.PrivateDnsEnabled === true || p.PrivateDnsEnabled === 'true',
+        privateDnsOnlyForInboundResolver: p.DnsOptions?.PrivateDnsOnlyForInboundResolverEndpoint === 'OnlyInboundResolver',
+      });
+    }
+  }
+
+  // ---- Subnets with their route table and NACL (the main table and default NACL when not associated).
+  const subnets = new Map<string, SubnetModel>();
+  const tableOf = new Map(ofType('AWS::EC2::SubnetRouteTableAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), referencedId(r.Properties?.RouteTableId)]));
+  const aclOf = new Map(ofType('AWS::EC2::SubnetNetworkAclAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), referencedId(r.Properties?.NetworkAclId)]));
+  for (const [id, r] of ofType('AWS::EC2::Subnet')) {
+    const vpc = referencedId(r.Properties?.VpcId) ?? 'unknown';
+    const table = routeTables.get(tableOf.get(id) ?? '') ?? { id: `${vpc}.MainRouteTable`, isMain: true, routes: [] };
+    const acl = acls.get(aclOf.get(id) ?? '') ?? defaultAcl(vpc);
+    subnets.set(id, { id, vpc, cidr: typeof r.Properties?.CidrBlock === 'string' ? r.Properties.CidrBlock : undefined, routeTable: table, acl });
+  }
+
+  // ---- SageMaker workloads.
+  const workloads: WorkloadModel[] = [];
+  for (const [id, r] of ofType('AWS::SageMaker::NotebookInstance')) {
+    const p = r.Properties ?? {};
+    const direct = p.DirectInternetAccess ?? 'Enabled';
+    workloads.push({
+      id, label: `notebook instance ${id}`, type: r.Type,
+      securityGroups: toArray(p.SecurityGroupIds).map(valueKey),
+      subnets: toArray(p.SubnetId).map(valueKey),
+      managedInternet: direct === 'Disabled' ? undefined
+        : `DirectInternetAccess is ${direct}${p.DirectInternetAccess === undefined ? ' (the default)' : ''}: SageMaker gives the notebook internet access through a VPC it manages`,
+    });
+  }
+  const domains = new Map<string, { groups: string[]; subnets: string[]; managedInternet?: string }>();
+  for (const [id, r] of ofType('AWS::SageMaker::Domain')) {
+    const p = r.Properties ?? {};
+    const access = p.AppNetworkAccessType ?? 'PublicInternetOnly';
+    const domain = {
+      groups: toArray(p.DefaultUserSettings?.SecurityGroups).map(valueKey),
+      subnets: toArray(p.SubnetIds).map(valueKey),
+      managedInternet: access === 'VpcOnly' ? undefined
+        : `AppNetworkAccessType is ${access}${p.AppNetworkAccessType === undefined ? ' (the default)' : ''}: apps reach the internet through a VPC SageMaker manages`,
+    };
+    domains.set(id, domain);
+    workloads.push({ id, label: `Studio domain ${id} (default user settings)`, type: r.Type, securityGroups: domain.groups, subnets: domain.subnets, managedInternet: domain.managedInternet });
+  }
+  for (const [id, r] of ofType('AWS::SageMaker::UserProfile')) {
+    const p = r.Properties ?? {};
+    const domain = domains.get(referencedId(p.DomainId) ?? '');
+    // SageMaker aggregates a profile's security groups with the domain's default ones (CreateDomain API reference).
+    const groups = [...new Set([...(domain?.groups ?? []), ...toArray(p.UserSettings?.SecurityGroups).map(valueKey)])];
+    workloads.push({ id, label: `Studio user profile ${id}`, type: r.Type, securityGroups: groups, subnets: domain?.subnets ?? [], managedInternet: domain?.managedInternet });
+  }
+
+  const hostnames = [...new Set([...sets.values()].flatMap((s) => s.memberTags).filter((t) => t.startsWith('host:')).map((t) => t.slice(5)))];
+  return {
+    region: regionName, regionKnown: region !== undefined,
+    vpcs, subnets, securityGroups, natGateways, internetGateways, interfaceEndpoints, workloads, hostnames,
+  };
+}
