@@ -73,7 +73,7 @@ export class EgressAnalyzer {
   private constructor(template: any, options: EgressAnalyzerOptions) {
     this.model = buildModel(template, options.region);
     this.region = this.model.region;
-    (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr));
+    (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
     this.evaluator = new Evaluator(this.model, options.s3Ranges);
   }
 

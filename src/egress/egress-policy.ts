@@ -65,7 +65,7 @@ export class EgressPolicy implements IPolicyValidationPlugin {
   public static readonly RULE_REQUIRED_UNREACHABLE = 'cdk-sagemaker-egress-required-unreachable';
 
   public readonly name = 'cdk-sagemaker-egress';
-  public readonly ruleIds = [EgressPolicy.RULE_BEYOND_POLICY, EgressPolicy.RULE_REQUIRED_UNREACHABLE];
+  public readonly ruleIds?: string[] = [EgressPolicy.RULE_BEYOND_POLICY, EgressPolicy.RULE_REQUIRED_UNREACHABLE];
 
   constructor(private readonly props: EgressPolicyProps = {}) {}
 

@@ -23,7 +23,7 @@ export interface Address {
   /** Set membership of a symbolic public address: `aws:s3:<region>`, `host:pypi.org`, `internet`, `eip`. */
   readonly tags: string[];
   readonly label: string;
-  /** The CIDRs a symbolic address is known to be in (one of them), when the analyzer was told them. */
+  /** The CIDRs a symbolic address is one of, when the analyzer was told them: each is checked as its own path. */
   readonly ranges?: string[];
 }
 
@@ -141,7 +141,10 @@ export class Evaluator {
         return endpoints.flatMap((endpoint) => endpoint.subnets.map((endpointSubnet) =>
           this.toInterfaceEndpoint(source, subnet, endpoint, endpointSubnet, destination.protocol, destination.port)));
       }
-      return [this.routed(source, subnet, this.servicePublicAddress(destination.service, destination.region), destination.protocol, destination.port)];
+      const address = this.servicePublicAddress(destination.service, destination.region);
+      // With its ranges known, S3 is any one of them: each must get through.
+      const addresses = address.ranges ? address.ranges.map((cidr) => ({ ...address, cidr, label: `${address.label} (${cidr})` })) : [address];
+      return addresses.map((a) => this.routed(source, subnet, a, destination.protocol, destination.port));
     }
     return [this.routed(source, subnet, destination.address, destination.protocol, destination.port)];
   }
@@ -297,13 +300,6 @@ export class Evaluator {
       return c === 'all';
     }
     if (prefixLength(cidr) === 0) return true;
-    if (address.ranges) {
-      const covered = address.ranges.filter((range) => coverage(cidr, range) === 'all');
-      if (covered.length > 0 && covered.length < address.ranges.length) {
-        this.notes.add(`${cidr} covers ${covered.length} of the ${address.ranges.length} ranges of ${address.label}: treated as not matching`);
-      }
-      return covered.length === address.ranges.length;
-    }
     if (!PRIVATE_RANGES.some((range) => coverage(range, cidr) === 'all')) {
       this.notes.add(`Assumed that ${address.label} is outside ${cidr} (its addresses are not known offline)`);
     }

@@ -403,7 +403,10 @@ export function buildModel(template: any, region?: string): NetworkModel {
       ['LocalGatewayId', 'local gateway'], ['CoreNetworkArn', 'Cloud WAN core network'],
     ];
     for (const [prop, what] of kinds) {
-      if (p[prop] !== undefined) return { kind: 'unknown', id: valueKey(p[prop]), what: `${what} ${valueKey(p[prop])} (not modelled)` };
+      if (p[prop] !== undefined) {
+        const id = valueKey(p[prop]).replace(/^external:/, '');
+        return { kind: 'unknown', id, what: `${what} ${id} (not modelled)` };
+      }
     }
     return { kind: 'unknown', id: 'none', what: 'a route without a target the analyzer knows' };
   };
