@@ -23,6 +23,14 @@ export interface EgressAnalyzerOptions {
    * @default - S3 is known by its AWS-managed prefix list only
    */
   readonly s3Ranges?: string[];
+
+  /**
+   * Set the security groups aside (treat them as allowing everything) to see what routes and NACLs
+   * alone would stop if a security group were opened: the second line of defence.
+   *
+   * @default false
+   */
+  readonly ignoreSecurityGroups?: boolean;
 }
 
 /** One question: can `source` reach `destination`? */
@@ -74,7 +82,7 @@ export class EgressAnalyzer {
     this.model = buildModel(template, options.region);
     this.region = this.model.region;
     (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
-    this.evaluator = new Evaluator(this.model, options.s3Ranges);
+    this.evaluator = new Evaluator(this.model, options.s3Ranges, options.ignoreSecurityGroups);
   }
 
   /** Every SageMaker notebook instance, Studio domain and Studio user profile of the template. */

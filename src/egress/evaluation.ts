@@ -73,7 +73,7 @@ export class Evaluator {
   private readonly notes = new Set<string>();
 
   /** @param s3Ranges the region's S3 CIDRs, when known: rules that name them by CIDR then match S3. */
-  constructor(private readonly model: NetworkModel, private readonly s3Ranges: string[] = []) {}
+  constructor(private readonly model: NetworkModel, private readonly s3Ranges: string[] = [], private readonly ignoreSecurityGroups = false) {}
 
   public evaluate(source: SourceSpec, destination: DestinationSpec): Evaluation {
     this.notes.clear();
@@ -329,6 +329,7 @@ export class Evaluator {
 
   private securityGroupEgress(sourceGroups: string[], address: Address, destinationGroups: string[] | undefined, protocol: number, port: number): EgressHop {
     const what = `${protocolName(protocol)}/${port} to ${address.label}`;
+    if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups.join(', '), 'set aside', true, `security groups set aside: ${what} assumed allowed`);
     const groups = this.groups(sourceGroups);
     for (const group of groups) {
       if (typeof group === 'string') continue;
@@ -347,6 +348,7 @@ export class Evaluator {
 
   private securityGroupIngress(destinationGroups: string[], sourceGroups: string[], sourceSubnet: SubnetModel, protocol: number, port: number): EgressHop {
     const from = this.subnetAddress(sourceSubnet);
+    if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, destinationGroups.join(', '), 'set aside', true, 'security groups set aside');
     const groups = this.groups(destinationGroups);
     for (const group of groups) {
       if (typeof group === 'string') continue;

@@ -1,0 +1,60 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { EgressDestination, EgressPolicy, EgressPolicyEnforcement, InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../../src';
+
+const NOTEBOOK_NEEDS = ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs'].map((s) => EgressDestination.awsService(s));
+
+function app(policy: EgressPolicy, withPypi: boolean): App {
+  const a = new App();
+  Validations.of(a).addPlugins(policy);
+  const stack = new Stack(a, 'Stack', { env: { region: 'eu-west-1', account: '111111111111' } });
+  const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.natGateway() });
+  const pypi = withPypi ? new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc: network.vpc }) : undefined;
+  new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, securityGroups: pypi ? [pypi.securityGroup] : undefined });
+  return a;
+}
+
+describe('EgressPolicy (policy-validation plugin)', () => {
+  test('a notebook that reaches exactly what the policy declares synthesizes', () => {
+    const policy = new EgressPolicy({ required: [...NOTEBOOK_NEEDS, EgressDestination.s3()] });
+    expect(() => app(policy, false).synth()).not.toThrow();
+  });
+
+  test('egress beyond the policy fails synthesis, naming the workload, the destination and the rule that lets it through', () => {
+    const policy = new EgressPolicy({ required: [...NOTEBOOK_NEEDS, EgressDestination.s3()] });
+    let message = '';
+    try {
+      app(policy, true).synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/cdk-sagemaker-egress-beyond-policy/);
+    expect(message).toMatch(/Notebook\w+ can reach pypi\.org:443, which the policy does not allow \(REACHABLE\)/);
+    expect(message).toMatch(/HTTPS to the package index/);
+    expect(message).not.toMatch(/can reach 8\.8\.8\.8/);
+  });
+
+  test('allowing the package index makes the same app pass', () => {
+    const policy = new EgressPolicy({
+      required: [...NOTEBOOK_NEEDS, EgressDestination.s3()],
+      allowed: [EgressDestination.host('pypi.org'), EgressDestination.host('files.pythonhosted.org')],
+    });
+    expect(() => app(policy, true).synth()).not.toThrow();
+  });
+
+  test('a required destination the workload cannot reach fails synthesis with the blocking component', () => {
+    const policy = new EgressPolicy({ required: [EgressDestination.awsService('ecr.dkr')] });
+    expect(() => app(policy, false).synth()).toThrow(/must reach ecr\.dkr, but it is BLOCKED: no egress rule of NotebookSecurityGroup\w+ allows tcp\/443[\s\S]*cdk-sagemaker-egress-required-unreachable/);
+  });
+
+  test('enforcement WARN reports the same violations without failing synthesis', () => {
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((m: string) => { errors.push(String(m)); });
+    try {
+      const policy = new EgressPolicy({ required: [EgressDestination.awsService('ecr.dkr')], enforcement: EgressPolicyEnforcement.WARN });
+      expect(() => app(policy, false).synth()).not.toThrow();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors.join('\n')).toMatch(/cdk-sagemaker-egress-required-unreachable/);
+  });
+});
