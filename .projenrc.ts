@@ -98,9 +98,17 @@ project.testTask.prependSpawn(bundle);
 
 // The main job: synthesize the reference configurations into cdk.out/ and summarise each stack.
 const examples = project.addTask('examples', {
-  description: 'Synthesize the reference configurations (examples/typescript) into cdk.out/ and print a summary per stack',
+  description: 'Synthesize the reference configurations (examples/typescript) into cdk.out/ under the reference egress policy and print a summary and the egress matrix per stack',
 });
 examples.spawn(bundle);
 examples.exec('ts-node --project tsconfig.dev.json examples/typescript/app.ts');
+
+// Performance claims come from this script's numbers, never from a timed test.
+const benchmarkEgress = project.addTask('benchmark:egress', {
+  description: 'Time the egress analyzer on apps with 1, 10 and 50 notebooks (pass the number of runs, default 30)',
+  receiveArgs: true,
+});
+benchmarkEgress.spawn(bundle);
+benchmarkEgress.exec('ts-node --project tsconfig.dev.json scripts/benchmark-egress.ts');
 
 project.synth();

@@ -9,11 +9,17 @@ infrastructure.
     python app.py            # templates go to ./cdk.out (or $CDK_OUTDIR)
 """
 import os
+import sys
 
 import aws_cdk as cdk
 from constructs import Construct
 
 from cdk_sagemaker_egress import (
+    EgressAnalyzer,
+    EgressDestination,
+    EgressOutcome,
+    EgressProtocol,
+    EgressPolicy,
     EndpointSet,
     InternetEgress,
     NaclTightening,
@@ -118,6 +124,18 @@ class StudioIsolatedStack(cdk.Stack):
 
 
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
+# The egress the workloads are meant to have: synthesis fails if any of them can reach more, or less.
+cdk.Validations.of(app).add_plugins(
+    EgressPolicy(
+        required=[EgressDestination.aws_service(s) for s in ["sagemaker.api", "sagemaker.runtime", "sts", "logs"]]
+        + [EgressDestination.s3()],
+        allowed=[
+            EgressDestination.aws_service("studio"),
+            EgressDestination.host("pypi.org"),
+            EgressDestination.host("files.pythonhosted.org"),
+        ],
+    )
+)
 NotebookNatEgressStack(
     app, "NotebookNatEgress", description="cdk-sagemaker-egress reference: notebook behind a NAT gateway"
 )
@@ -147,4 +165,25 @@ StudioIsolatedStack(
     "StudioIsolated",
     description="cdk-sagemaker-egress reference: SageMaker Studio and JumpStart with no internet route",
 )
-app.synth()
+assembly = app.synth()
+
+# The analyzer from Python: the isolated notebook reaches its endpoints and S3, and nothing else.
+analyzer = EgressAnalyzer.from_template(assembly.get_stack_by_name("NotebookIsolated").template)
+notebook = analyzer.workloads[0]
+expected = {
+    "sagemaker.api": EgressOutcome.REACHABLE,
+    "S3 (this region)": EgressOutcome.REACHABLE,
+    "internet:443": EgressOutcome.BLOCKED,
+    "8.8.8.8:53/udp": EgressOutcome.BLOCKED,
+}
+for destination in [
+    EgressDestination.aws_service("sagemaker.api"),
+    EgressDestination.s3(),
+    EgressDestination.internet(),
+    EgressDestination.ipv4("8.8.8.8", 53, EgressProtocol.UDP),
+]:
+    verdict = analyzer.check(source=notebook, destination=destination)
+    blocked_by = f" at {verdict.blocked_by.kind.name} {verdict.blocked_by.component}" if verdict.blocked_by else ""
+    print(f"NotebookIsolated {notebook.description} -> {verdict.destination}: {verdict.outcome.name}{blocked_by}")
+    if verdict.outcome != expected[verdict.destination]:
+        sys.exit(f"unexpected egress verdict for {verdict.destination}: {verdict.outcome.name}")

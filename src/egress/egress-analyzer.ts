@@ -78,7 +78,7 @@ export class EgressAnalyzer {
   private readonly model: NetworkModel;
   private readonly evaluator: Evaluator;
 
-  private constructor(template: any, options: EgressAnalyzerOptions) {
+  private constructor(private readonly template: any, private readonly options: EgressAnalyzerOptions) {
     this.model = buildModel(template, options.region);
     this.region = this.model.region;
     (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
@@ -144,26 +144,37 @@ export class EgressAnalyzer {
   }
 
   /**
-   * A text table of every workload against `destinations`, one line per destination, with the
-   * blocking component of each blocked one.
+   * A text table of every workload against `destinations`: the verdict, the path's components when
+   * reachable or the first blocking component, and what routes and NACLs alone would do if the
+   * security groups were opened (the second line of defence).
    *
    * @param destinations @default - expectedDestinations() followed by probes()
    */
   public report(destinations?: EgressDestination[]): string {
     const all = destinations ?? [...this.expectedDestinations(), ...this.probes()];
-    const width = Math.max(...all.map((d) => d.description.length));
+    const width = Math.max(...all.map((d) => d.description.length), 'destination'.length);
+    const layered = new EgressAnalyzer(this.template, { ...this.options, ignoreSecurityGroups: true });
     const lines: string[] = [];
     for (const source of this.workloads) {
       lines.push(`  ${source.description}`);
-      for (const verdict of this.matrix(source, all)) {
-        const why = verdict.reachable
-          ? `via ${viaOf(verdict.path)}`
-          : `${verdict.blockedBy?.kind ?? ''} ${verdict.blockedBy?.component ?? ''} ${verdict.blockedBy?.rule && verdict.blockedBy.rule !== '-' ? verdict.blockedBy.rule : ''}`.trim();
-        lines.push(`    ${verdict.destination.padEnd(width)}  ${verdict.outcome.padEnd(9)}  ${why}`);
+      lines.push(`    ${'destination'.padEnd(width)}  ${'verdict'.padEnd(9)}  ${'without security groups'.padEnd(32)}  path, or what blocks it`);
+      for (const destination of all) {
+        const verdict = this.check({ source, destination });
+        const second = layered.check({ source, destination });
+        lines.push(`    ${verdict.destination.padEnd(width)}  ${verdict.outcome.padEnd(9)}  ${shortVerdict(second).padEnd(32)}  ${shortVerdict(verdict, true)}`);
       }
     }
     return lines.join('\n');
   }
+}
+
+/** A verdict in a few words: the blocking step, or with `path` the components a reachable path uses. */
+function shortVerdict(verdict: EgressVerdict, path = false): string {
+  if (verdict.reachable) return path ? `via ${viaOf(verdict.path)}` : verdict.outcome;
+  const b = verdict.blockedBy;
+  if (!b) return verdict.outcome;
+  const what = `${b.kind.toLowerCase().replace(/_/g, ' ')}${path ? ` ${b.component}` : ''}${b.rule !== '-' && b.rule !== 'set aside' ? ` ${b.rule}` : ''}`;
+  return path ? what : `${verdict.outcome} (${what})`;
 }
 
 /** The components a reachable path goes through, in short. */

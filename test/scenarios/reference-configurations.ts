@@ -6,7 +6,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc, S3EndpointKind,
+  EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc, S3EndpointKind,
 } from '../../src';
 
 /** Configuration 1: notebook behind a NAT gateway; egress only through what security groups allow. */
@@ -143,4 +143,16 @@ export function addReferenceConfigurations(app: App): Stack[] {
     }),
     new StudioIsolatedStack(app, 'StudioIsolated', { description: 'cdk-sagemaker-egress reference: SageMaker Studio and JumpStart with no internet route' }),
   ];
+}
+
+/**
+ * The egress every reference configuration's workloads are meant to have, as a synth-time policy: the
+ * SageMaker, STS and CloudWatch Logs endpoints and S3 are required; the Studio UI endpoint and the
+ * Python package index are allowed (where a configuration opens them); anything else fails synthesis.
+ */
+export function referenceEgressPolicy(): EgressPolicy {
+  return new EgressPolicy({
+    required: ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs'].map((s) => EgressDestination.awsService(s)).concat(EgressDestination.s3()),
+    allowed: [EgressDestination.awsService('studio'), EgressDestination.host('pypi.org'), EgressDestination.host('files.pythonhosted.org')],
+  });
 }
