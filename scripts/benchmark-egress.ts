@@ -62,7 +62,8 @@ for (const { notebooks, template, templatePath, synthMs } of apps) {
     for (const source of a.workloads) a.matrix(source, destinations);
   });
   const plugin = new EgressPolicy({});
-  const policy = time(() => plugin.validate({ templatePaths: [templatePath], stackTemplates: [], accountId: undefined, region: undefined, appConstruct: new App() }));
+  const context = { templatePaths: [templatePath], stackTemplates: [], accountId: undefined, region: undefined, appConstruct: new App() };
+  const policy = time(() => plugin.validate(context));
   console.log(`${String(notebooks).padStart(9)}  ${String(Object.keys(template.Resources).length).padStart(9)}  ${String(questions).padStart(9)}  ` +
     `${synthMs.toFixed(0).padStart(12)}  ${stats(model).padEnd(14)}  ${stats(matrix).padEnd(19)}  ${stats(policy)}`);
 }

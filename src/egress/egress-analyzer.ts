@@ -1,10 +1,10 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
-import { invalid, validateIpv4Cidr } from '../private/validation';
 import { EgressDestination, EgressProtocol } from './egress-destination';
 import { EgressSource } from './egress-source';
 import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { Evaluator, PathResult } from './evaluation';
 import { buildModel, NetworkModel } from './template-model';
+import { invalid, validateIpv4Cidr } from '../private/validation';
 
 /** Options of an analyzer. */
 export interface EgressAnalyzerOptions {
@@ -194,14 +194,20 @@ function verdictOf(source: string, destination: string, paths: PathResult[], not
   else if (reachable.length > 0) outcome = EgressOutcome.PARTIAL;
   else if (unknown.length > 0) outcome = EgressOutcome.UNKNOWN;
   else outcome = EgressOutcome.BLOCKED;
-  const shown = outcome === EgressOutcome.REACHABLE ? (managed ?? reachable[0]) : (outcome === EgressOutcome.UNKNOWN ? unknown[0] : blocked[0] ?? unknown[0]);
+  const failing = outcome === EgressOutcome.UNKNOWN ? unknown[0] : blocked[0] ?? unknown[0];
+  const shown = outcome === EgressOutcome.REACHABLE ? (managed ?? reachable[0]) : failing;
   const allNotes = [...new Set(notes)];
   if (outcome === EgressOutcome.PARTIAL) {
     allNotes.unshift(`Reachable on ${reachable.length} of ${paths.length} paths (subnets x the destination's addresses): the path shown is one that fails`);
   }
   return {
-    source, destination, outcome, reachable: outcome === EgressOutcome.REACHABLE,
-    path: shown?.hops ?? [], blockedBy: outcome === EgressOutcome.REACHABLE ? undefined : shown?.blockedBy, notes: allNotes,
+    source,
+    destination,
+    outcome,
+    reachable: outcome === EgressOutcome.REACHABLE,
+    path: shown?.hops ?? [],
+    blockedBy: outcome === EgressOutcome.REACHABLE ? undefined : shown?.blockedBy,
+    notes: allNotes,
   };
 }
 

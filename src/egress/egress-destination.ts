@@ -1,8 +1,8 @@
 import * as ipaddr from 'ipaddr.js';
-import { invalid, validateIntegerInRange } from '../private/validation';
 import { DestinationSpec } from './evaluation';
 import { PROTOCOL_TCP, PROTOCOL_UDP } from './rules';
 import { parseServiceName, THIS_REGION } from './template-model';
+import { invalid, validateIntegerInRange } from '../private/validation';
 
 /** Transport protocol of a destination. */
 export enum EgressProtocol {

@@ -90,14 +90,16 @@ export class EgressPolicy implements IPolicyValidationPlugin {
   private check(analyzer: EgressAnalyzer): Array<{ rule: string; workload: string; description: string; fix: string; locations: string[] }> {
     const required = this.props.required ?? [];
     const permitted = new Set([...required, ...(this.props.allowed ?? [])].map((d) => d.key));
-    const probes = this.props.probes ?? [...analyzer.expectedDestinations(), ...analyzer.probes()].filter((d) => d.key !== EgressDestination.amazonDns().key);
+    const probes = this.props.probes ?? [...analyzer.expectedDestinations(), ...analyzer.probes()]
+      .filter((d) => d.key !== EgressDestination.amazonDns().key);
     const found = [];
     for (const source of analyzer.workloads) {
       for (const destination of required) {
         const verdict = analyzer.check({ source, destination });
         if (verdict.outcome !== EgressOutcome.REACHABLE) {
           found.push({
-            rule: EgressPolicy.RULE_REQUIRED_UNREACHABLE, workload: source.description,
+            rule: EgressPolicy.RULE_REQUIRED_UNREACHABLE,
+            workload: source.description,
             description: `${source.description} must reach ${destination.description}, but it is ${verdict.outcome}: ${explain(verdict)}`,
             fix: 'Open the blocking component named in the description (security group, NACL or route), or add the missing VPC endpoint',
             locations: verdict.blockedBy ? [verdict.blockedBy.component] : [],
@@ -108,7 +110,8 @@ export class EgressPolicy implements IPolicyValidationPlugin {
         const verdict = analyzer.check({ source, destination });
         if (verdict.outcome !== EgressOutcome.BLOCKED) {
           found.push({
-            rule: EgressPolicy.RULE_BEYOND_POLICY, workload: source.description,
+            rule: EgressPolicy.RULE_BEYOND_POLICY,
+            workload: source.description,
             description: `${source.description} can reach ${destination.description}, which the policy does not allow (${verdict.outcome}): ${explain(verdict)}`,
             fix: 'Remove the rule that lets it through, or add the destination to the policy\'s `allowed` list',
             locations: verdict.path.filter((h) => h.allowed && h.kind !== 'DESTINATION').map((h) => `${h.component} (${h.rule})`),

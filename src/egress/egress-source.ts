@@ -1,9 +1,9 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
-import { invalid } from '../private/validation';
 import { SourceSpec } from './evaluation';
 import { NetworkModel, valueKey } from './template-model';
+import { invalid } from '../private/validation';
 
 /** SageMaker resource types the analyzer treats as workloads, in the order `workload()` prefers them. */
 const WORKLOAD_TYPES = ['AWS::SageMaker::NotebookInstance', 'AWS::SageMaker::UserProfile', 'AWS::SageMaker::Domain'];

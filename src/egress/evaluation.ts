@@ -5,8 +5,8 @@
  * interface endpoint, and for every NACL crossed on the way the stateless return rule on ephemeral ports.
  */
 import { EgressHop, EgressHopKind, EgressOutcome } from './egress-verdict';
-import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SecurityGroupModel, SgPeer, SubnetModel, THIS_REGION } from './template-model';
 import { AclRule, coverage, evaluateAcl, PortSpan, prefixLength, PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, selectRoute } from './rules';
+import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SecurityGroupModel, SgPeer, SubnetModel, THIS_REGION } from './template-model';
 
 /**
  * Ephemeral ports of the client (Amazon Linux, so SageMaker notebooks and apps), from the VPC user
@@ -172,7 +172,9 @@ export class Evaluator {
   // ---------------------------------------------------------------------------------------------
   // Paths
 
-  private toInterfaceEndpoint(source: SourceSpec, subnet: SubnetModel, endpoint: InterfaceEndpointModel, endpointSubnetKey: string, protocol: number, port: number): PathResult {
+  private toInterfaceEndpoint(
+    source: SourceSpec, subnet: SubnetModel, endpoint: InterfaceEndpointModel, endpointSubnetKey: string, protocol: number, port: number,
+  ): PathResult {
     const endpointSubnet = this.model.subnets.get(endpointSubnetKey);
     const address: Address = { cidr: endpointSubnet?.cidr, tags: [], label: `interface endpoint ${endpoint.id} (${endpoint.service})${endpointSubnet ? ` in ${endpointSubnet.id}` : ''}` };
     const groups = endpoint.securityGroups.length > 0 ? endpoint.securityGroups : [`${subnet.vpc}.DefaultSecurityGroup`];
@@ -327,7 +329,9 @@ export class Evaluator {
     return keys.map((k) => this.model.securityGroups.get(k) ?? k);
   }
 
-  private securityGroupEgress(sourceGroups: string[], address: Address, destinationGroups: string[] | undefined, protocol: number, port: number): EgressHop {
+  private securityGroupEgress(
+    sourceGroups: string[], address: Address, destinationGroups: string[] | undefined, protocol: number, port: number,
+  ): EgressHop {
     const what = `${protocolName(protocol)}/${port} to ${address.label}`;
     if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups.join(', '), 'set aside', true, `security groups set aside: ${what} assumed allowed`);
     const groups = this.groups(sourceGroups);
@@ -346,7 +350,9 @@ export class Evaluator {
     return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups.join(', '), '-', false, `no egress rule of ${sourceGroups.join(', ')} allows ${what}`);
   }
 
-  private securityGroupIngress(destinationGroups: string[], sourceGroups: string[], sourceSubnet: SubnetModel, protocol: number, port: number): EgressHop {
+  private securityGroupIngress(
+    destinationGroups: string[], sourceGroups: string[], sourceSubnet: SubnetModel, protocol: number, port: number,
+  ): EgressHop {
     const from = this.subnetAddress(sourceSubnet);
     if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, destinationGroups.join(', '), 'set aside', true, 'security groups set aside');
     const groups = this.groups(destinationGroups);

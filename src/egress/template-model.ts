@@ -7,8 +7,8 @@
  * Values that are not references to this template (imported ids such as "sg-0abc") become external
  * objects whose rules are unknown; the evaluation reports them instead of guessing.
  */
-import { wantedEntry } from '../private/nacl-plan';
 import { AclRule, PROTOCOL_ALL, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP } from './rules';
+import { wantedEntry } from '../private/nacl-plan';
 
 /** One resource of a template. */
 interface CfnResource {
@@ -239,8 +239,11 @@ export function buildModel(template: any, region?: string): NetworkModel {
     const hostnames = toArray(r.Properties?.Hostnames).filter((h): h is string => typeof h === 'string');
     const cidrs = toArray(r.Properties?.StaticCidrs).filter((c): c is string => typeof c === 'string');
     const set: AddressSet = {
-      key: id, label: `addresses of ${hostnames.join(', ')} (${id}, resolved at deploy and refreshed)`,
-      cidrs, memberTags: hostnames.map((h) => `host:${h.toLowerCase()}`), opaque: false,
+      key: id,
+      label: `addresses of ${hostnames.join(', ')} (${id}, resolved at deploy and refreshed)`,
+      cidrs,
+      memberTags: hostnames.map((h) => `host:${h.toLowerCase()}`),
+      opaque: false,
     };
     sets.set(id, set);
     const prefixList = referencedId(r.Properties?.PrefixListId);
@@ -323,7 +326,9 @@ export function buildModel(template: any, region?: string): NetworkModel {
     securityGroups.set(id, vpc.defaultSecurityGroupRestricted
       ? { id, label: `default security group of ${vpc.id} (rules removed at deploy)`, opaque: false, egress: [], ingress: [] }
       : {
-        id, label: `default security group of ${vpc.id}`, opaque: false,
+        id,
+        label: `default security group of ${vpc.id}`,
+        opaque: false,
         egress: [{ id: `${id} default egress rule`, protocol: PROTOCOL_ALL, peer: { kind: 'cidr', cidr: '0.0.0.0/0' } }],
         ingress: [{ id: `${id} default ingress rule (from itself)`, protocol: PROTOCOL_ALL, peer: { kind: 'group', group: id } }],
       });
@@ -357,7 +362,10 @@ export function buildModel(template: any, region?: string): NetworkModel {
           // The same entries the handler writes (nacl-plan.ts), one per CIDR from `base` on.
           const wanted = wantedEntry('0.0.0.0/0', egress, base, Number(p.Port));
           (egress ? acl.outbound : acl.inbound).push({
-            ruleNumber: base, protocol: Number(wanted.protocol), allow: wanted.ruleAction === 'allow', ports: wanted.portRange,
+            ruleNumber: base,
+            protocol: Number(wanted.protocol),
+            allow: wanted.ruleAction === 'allow',
+            ports: wanted.portRange,
             data: { set, entryId: `${id} (rules ${base}-${base + Number(p.RuleNumberCount) - 1}, ${set.label})` },
           });
         }
@@ -365,7 +373,9 @@ export function buildModel(template: any, region?: string): NetworkModel {
     }
   }
   const defaultAcl = (vpc: string): NetworkAclModel => ({
-    id: `${vpc}.DefaultNetworkAcl`, label: `default network ACL of ${vpc}`, isDefault: true,
+    id: `${vpc}.DefaultNetworkAcl`,
+    label: `default network ACL of ${vpc}`,
+    isDefault: true,
     outbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
     inbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
   });
@@ -382,7 +392,8 @@ export function buildModel(template: any, region?: string): NetworkModel {
   for (const [id, r] of ofType('AWS::EC2::NatGateway')) {
     const p = r.Properties ?? {};
     natGateways.set(id, {
-      id, subnet: referencedId(p.SubnetId),
+      id,
+      subnet: referencedId(p.SubnetId),
       publicAddress: p.ConnectivityType !== 'private' && p.AllocationId !== undefined,
     });
   }
@@ -414,8 +425,9 @@ export function buildModel(template: any, region?: string): NetworkModel {
     const p = r.Properties ?? {};
     const table = routeTables.get(referencedId(p.RouteTableId) ?? '');
     if (!table) continue;
-    if (typeof p.DestinationCidrBlock === 'string') table.routes.push({ id, destinationCidr: p.DestinationCidrBlock, target: targetOf(p) });
-    else if (p.DestinationPrefixListId !== undefined) table.routes.push({ id, destinationSet: setOf(p.DestinationPrefixListId), target: targetOf(p) });
+    if (typeof p.DestinationCidrBlock === 'string') {table.routes.push({ id, destinationCidr: p.DestinationCidrBlock, target: targetOf(p) });} else if (p.DestinationPrefixListId !== undefined) {
+      table.routes.push({ id, destinationSet: setOf(p.DestinationPrefixListId), target: targetOf(p) });
+    }
   }
   const interfaceEndpoints: InterfaceEndpointModel[] = [];
   for (const [id, r] of ofType('AWS::EC2::VPCEndpoint')) {
@@ -433,7 +445,10 @@ export function buildModel(template: any, region?: string): NetworkModel {
       }
     } else if (type === 'Interface') {
       interfaceEndpoints.push({
-        id, vpc: referencedId(p.VpcId), service, serviceName,
+        id,
+        vpc: referencedId(p.VpcId),
+        service,
+        serviceName,
         subnets: toArray(p.SubnetIds).map(valueKey),
         securityGroups: toArray(p.SecurityGroupIds).map(valueKey),
         privateDns: p.PrivateDnsEnabled === true || p.PrivateDnsEnabled === 'true',
@@ -459,7 +474,9 @@ export function buildModel(template: any, region?: string): NetworkModel {
     const p = r.Properties ?? {};
     const direct = p.DirectInternetAccess ?? 'Enabled';
     workloads.push({
-      id, label: `notebook instance ${id}`, type: r.Type,
+      id,
+      label: `notebook instance ${id}`,
+      type: r.Type,
       securityGroups: toArray(p.SecurityGroupIds).map(valueKey),
       subnets: toArray(p.SubnetId).map(valueKey),
       managedInternet: direct === 'Disabled' ? undefined
@@ -489,7 +506,15 @@ export function buildModel(template: any, region?: string): NetworkModel {
 
   const hostnames = [...new Set([...sets.values()].flatMap((s) => s.memberTags).filter((t) => t.startsWith('host:')).map((t) => t.slice(5)))];
   return {
-    region: regionName, regionKnown: region !== undefined,
-    vpcs, subnets, securityGroups, natGateways, internetGateways, interfaceEndpoints, workloads, hostnames,
+    region: regionName,
+    regionKnown: region !== undefined,
+    vpcs,
+    subnets,
+    securityGroups,
+    natGateways,
+    internetGateways,
+    interfaceEndpoints,
+    workloads,
+    hostnames,
   };
 }

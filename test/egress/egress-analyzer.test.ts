@@ -1,9 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { EgressAnalyzer, EgressDestination, EgressHopKind, EgressOutcome, EgressProtocol, EgressSource, InternetEgress, NoInternetNotebook, RestrictedEgressVpc } from '../../src';
 import {
-  ALL, groupId, https, interfaceEndpoints, natEgress, notebook, ref, s3GatewayEndpoint, s3PrefixListId, securityGroup, subnet, TCP, template, vpc, workloadAcl,
+  ALL, groupId, https, interfaceEndpoints, natEgress, notebook, ref, s3GatewayEndpoint, s3PrefixListId, securityGroup, subnet as subnetResources, TCP,
+  template, vpc, workloadAcl,
 } from './templates';
+import { EgressAnalyzer, EgressDestination, EgressHopKind, EgressOutcome, EgressProtocol, EgressSource, InternetEgress, NoInternetNotebook, RestrictedEgressVpc } from '../../src';
 
 const notebookSource = EgressSource.workloadLogicalId('Notebook');
 const check = (t: object, destination: EgressDestination, options = {}) =>
@@ -23,7 +24,8 @@ describe('the second source document\'s trap: NACL inbound limited to the VPC wi
     expect(verdict.blockedBy!.detail).toMatch(/stateless/);
     // The request itself got out: security group, the gateway endpoint route, the NACL outbound rule 100.
     expect(verdict.path.map((h) => h.kind)).toEqual([
-      EgressHopKind.SECURITY_GROUP_EGRESS, EgressHopKind.ROUTE, EgressHopKind.NETWORK_ACL_OUTBOUND, EgressHopKind.GATEWAY_ENDPOINT, EgressHopKind.NETWORK_ACL_RETURN_INBOUND,
+      EgressHopKind.SECURITY_GROUP_EGRESS, EgressHopKind.ROUTE, EgressHopKind.NETWORK_ACL_OUTBOUND,
+      EgressHopKind.GATEWAY_ENDPOINT, EgressHopKind.NETWORK_ACL_RETURN_INBOUND,
     ]);
   });
 
@@ -111,7 +113,8 @@ describe('routes and gateways', () => {
     const withDefaultAcls = template(vpc(), notebook(), open(), natEgress());
     const ok = check(withDefaultAcls, EgressDestination.ipv4('8.8.8.8', 443));
     expect(ok.outcome).toBe(EgressOutcome.REACHABLE);
-    expect(ok.path.map((h) => h.kind)).toEqual(expect.arrayContaining([EgressHopKind.NAT_GATEWAY, EgressHopKind.INTERNET_GATEWAY, EgressHopKind.NETWORK_ACL_RETURN_OUTBOUND]));
+    expect(ok.path.map((h) => h.kind)).toEqual(
+      expect.arrayContaining([EgressHopKind.NAT_GATEWAY, EgressHopKind.INTERNET_GATEWAY, EgressHopKind.NETWORK_ACL_RETURN_OUTBOUND]));
     const narrow = check(template(vpc(), notebook(), open(), natEgress(), natAcl), EgressDestination.ipv4('8.8.8.8', 443));
     expect(narrow.blockedBy).toMatchObject({ kind: EgressHopKind.NETWORK_ACL_RETURN_INBOUND, component: 'PublicAcl', rule: '*' });
     expect(narrow.blockedBy!.detail).toContain('1024-32767');
@@ -192,7 +195,7 @@ describe('SageMaker workloads', () => {
   });
 
   test('a Studio profile in two subnets, one of them without a route to the endpoint subnet\'s NACL rules: PARTIAL', () => {
-    const t = template(vpc(), subnet('Second', '10.0.3.0/24'), securityGroup('Workload', [https({ DestinationSecurityGroupId: groupId('EndpointGroup') })]), interfaceEndpoints('sts'), {
+    const t = template(vpc(), subnetResources('Second', '10.0.3.0/24'), securityGroup('Workload', [https({ DestinationSecurityGroupId: groupId('EndpointGroup') })]), interfaceEndpoints('sts'), {
       Domain: { Type: 'AWS::SageMaker::Domain', Properties: { AppNetworkAccessType: 'VpcOnly', SubnetIds: [ref('WorkloadSubnet'), ref('SecondSubnet')], DefaultUserSettings: { SecurityGroups: [groupId('Workload')] } } },
       Profile: { Type: 'AWS::SageMaker::UserProfile', Properties: { DomainId: { 'Fn::GetAtt': ['Domain', 'DomainId'] } } },
       EndpointAcl: { Type: 'AWS::EC2::NetworkAcl', Properties: { VpcId: ref('Vpc') } },
@@ -210,7 +213,8 @@ describe('SageMaker workloads', () => {
 
   test('DNS through the Amazon-provided resolver is reachable: security groups and NACLs do not filter it', () => {
     const t = template(vpc(), notebook(), securityGroup('Workload', []), workloadAcl());
-    expect(check(t, EgressDestination.amazonDns())).toMatchObject({ outcome: EgressOutcome.REACHABLE, path: [expect.objectContaining({ kind: EgressHopKind.AMAZON_DNS })] });
+    expect(check(t, EgressDestination.amazonDns()))
+      .toMatchObject({ outcome: EgressOutcome.REACHABLE, path: [expect.objectContaining({ kind: EgressHopKind.AMAZON_DNS })] });
     expect(check(t, EgressDestination.ipv4('10.0.0.2', 53, EgressProtocol.UDP)).outcome).toBe(EgressOutcome.REACHABLE);
     (t.Resources.Vpc.Properties as any).EnableDnsSupport = false;
     expect(check(t, EgressDestination.amazonDns()).outcome).toBe(EgressOutcome.BLOCKED);

@@ -46,6 +46,14 @@ describe('EgressPolicy (policy-validation plugin)', () => {
     expect(() => app(policy, false).synth()).toThrow(/must reach ecr\.dkr, but it is BLOCKED: no egress rule of NotebookSecurityGroup\w+ allows tcp\/443[\s\S]*cdk-sagemaker-egress-required-unreachable/);
   });
 
+  test('a violation acknowledged on the workload, with a reason, no longer fails synthesis', () => {
+    const policy = new EgressPolicy({ required: [...NOTEBOOK_NEEDS, EgressDestination.s3()] });
+    const a = app(policy, true);
+    const notebook = a.node.findAll().find((c) => c instanceof NoInternetNotebook)!;
+    Validations.of(notebook).acknowledge({ id: `cdk-sagemaker-egress::${EgressPolicy.RULE_BEYOND_POLICY}`, reason: 'PyPI through the refreshed allowlist is this team\'s accepted risk' });
+    expect(() => a.synth()).not.toThrow();
+  });
+
   test('enforcement WARN reports the same violations without failing synthesis', () => {
     const errors: string[] = [];
     const spy = jest.spyOn(console, 'error').mockImplementation((m: string) => { errors.push(String(m)); });

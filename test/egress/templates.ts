@@ -36,7 +36,9 @@ export function securityGroup(id: string, egress?: Record<string, unknown>[], in
     [id]: {
       Type: 'AWS::EC2::SecurityGroup',
       Properties: {
-        GroupDescription: id, VpcId: ref('Vpc'), SecurityGroupIngress: ingress,
+        GroupDescription: id,
+        VpcId: ref('Vpc'),
+        SecurityGroupIngress: ingress,
         ...(egress === undefined ? {} : { SecurityGroupEgress: egress.length > 0 ? egress : [{ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp', FromPort: 252, ToPort: 86 }] }),
       },
     },
@@ -62,8 +64,12 @@ export function interfaceEndpoints(...services: string[]): Resources {
     out[`${service.replace(/\W/g, '')}Endpoint`] = {
       Type: 'AWS::EC2::VPCEndpoint',
       Properties: {
-        VpcId: ref('Vpc'), VpcEndpointType: 'Interface', ServiceName: region(service), PrivateDnsEnabled: true,
-        SubnetIds: [ref('EndpointsSubnet')], SecurityGroupIds: [groupId('EndpointGroup')],
+        VpcId: ref('Vpc'),
+        VpcEndpointType: 'Interface',
+        ServiceName: region(service),
+        PrivateDnsEnabled: true,
+        SubnetIds: [ref('EndpointsSubnet')],
+        SecurityGroupIds: [groupId('EndpointGroup')],
       },
     };
   }
@@ -95,7 +101,12 @@ export function workloadAcl(...entries: Array<[number, boolean, number, 'allow' 
     out[`WorkloadAclEntry${i}`] = {
       Type: 'AWS::EC2::NetworkAclEntry',
       Properties: {
-        NetworkAclId: ref('WorkloadAcl'), RuleNumber: ruleNumber, Egress: egress, Protocol: protocol, RuleAction: action, CidrBlock: cidr,
+        NetworkAclId: ref('WorkloadAcl'),
+        RuleNumber: ruleNumber,
+        Egress: egress,
+        Protocol: protocol,
+        RuleAction: action,
+        CidrBlock: cidr,
         ...(from !== undefined ? { PortRange: { From: from, To: to ?? from } } : {}),
       },
     };

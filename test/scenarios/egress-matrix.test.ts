@@ -5,8 +5,8 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EgressAnalyzer, EgressDestination, EgressOutcome } from '../../src';
 import { addReferenceConfigurations } from './reference-configurations';
+import { EgressAnalyzer, EgressDestination, EgressOutcome } from '../../src';
 
 const NOTEBOOK_ENDPOINTS = ['logs', 'sagemaker.api', 'sagemaker.runtime', 'sts'];
 const PYPI = ['pypi.org:443', 'files.pythonhosted.org:443'];

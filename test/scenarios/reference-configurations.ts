@@ -6,7 +6,8 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc, S3EndpointKind,
+  EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup,
+  RestrictedEgressVpc, S3EndpointKind,
 } from '../../src';
 
 /** Configuration 1: notebook behind a NAT gateway; egress only through what security groups allow. */
