@@ -138,6 +138,20 @@ export class EgressAnalyzer {
     ];
   }
 
+  /**
+   * A key that is equal for two destinations exactly when they are the same question for this
+   * template (`s3()` and `awsService('s3')`; a full service name in the stack's region and its short name).
+   *
+   * @internal
+   */
+  public _keyOf(destination: EgressDestination): string {
+    const spec = destination._resolve(this.region, []);
+    if (spec.kind === 'dns') return 'dns';
+    if (spec.kind === 'service') return `aws:${spec.service}:${spec.region}:${spec.protocol}/${spec.port}`;
+    const a = spec.address;
+    return `${a.cidr ?? [...a.tags].sort().join('+')}:${spec.protocol}/${spec.port}`;
+  }
+
   /** The verdicts of `source` for each destination. */
   public matrix(source: EgressSource, destinations: EgressDestination[]): EgressVerdict[] {
     return destinations.map((destination) => this.check({ source, destination }));
@@ -148,7 +162,7 @@ export class EgressAnalyzer {
    * reachable or the first blocking component, and what routes and NACLs alone would do if the
    * security groups were opened (the second line of defence).
    *
-   * @param destinations @default - expectedDestinations() followed by probes()
+   * @param destinations the destinations to ask about; when omitted, expectedDestinations() followed by probes()
    */
   public report(destinations?: EgressDestination[]): string {
     const all = destinations ?? [...this.expectedDestinations(), ...this.probes()];

@@ -26,7 +26,7 @@ export class EgressDestination {
    *
    * @param address dotted-quad IPv4 address
    * @param port destination port
-   * @param protocol @default EgressProtocol.TCP
+   * @param protocol the transport protocol; when omitted, TCP
    */
   public static ipv4(address: string, port: number, protocol?: EgressProtocol): EgressDestination {
     if (!ipaddr.IPv4.isValidFourPartDecimal(address)) {
@@ -34,7 +34,7 @@ export class EgressDestination {
     }
     validatePort(port);
     const proto = protocol ?? EgressProtocol.TCP;
-    return new EgressDestination(`${address}:${port}${proto === EgressProtocol.UDP ? '/udp' : ''}`, `ipv4:${address}:${port}/${proto}`, () => ({
+    return new EgressDestination(`${address}:${port}${proto === EgressProtocol.UDP ? '/udp' : ''}`, () => ({
       kind: 'address', address: { cidr: `${address}/32`, tags: [], label: address }, protocol: protocolOf(proto), port,
     }));
   }
@@ -44,14 +44,14 @@ export class EgressDestination {
    * (no S3 range, no package index address). Reachable means that such an address is reachable, so a
    * rule that opens only specific ranges does not make the internet reachable.
    *
-   * @param port @default 443
-   * @param protocol @default EgressProtocol.TCP
+   * @param port the destination port; when omitted, 443
+   * @param protocol the transport protocol; when omitted, TCP
    */
   public static internet(port?: number, protocol?: EgressProtocol): EgressDestination {
     const p = port ?? 443;
     validatePort(p);
     const proto = protocol ?? EgressProtocol.TCP;
-    return new EgressDestination(`internet:${p}${proto === EgressProtocol.UDP ? '/udp' : ''}`, `internet:${p}/${proto}`, () => ({
+    return new EgressDestination(`internet:${p}${proto === EgressProtocol.UDP ? '/udp' : ''}`, () => ({
       kind: 'address', address: { tags: ['internet'], label: 'an arbitrary internet address' }, protocol: protocolOf(proto), port: p,
     }));
   }
@@ -59,12 +59,12 @@ export class EgressDestination {
   /**
    * An Elastic IP address in the region, such as the public side of a NAT gateway.
    *
-   * @param port @default 443
+   * @param port the destination port; when omitted, 443
    */
   public static elasticIp(port?: number): EgressDestination {
     const p = port ?? 443;
     validatePort(p);
-    return new EgressDestination(`Elastic IP (NAT public side):${p}`, `eip:${p}`, () => ({
+    return new EgressDestination(`Elastic IP (NAT public side):${p}`, () => ({
       kind: 'address', address: { tags: ['eip'], label: 'an Elastic IP address (such as a NAT gateway\'s public side)' }, protocol: PROTOCOL_TCP, port: p,
     }));
   }
@@ -72,11 +72,11 @@ export class EgressDestination {
   /**
    * HTTPS to Amazon S3.
    *
-   * @param region @default - the region of the stack
+   * @param region the region of the buckets; when omitted, the region of the stack
    */
   public static s3(region?: string): EgressDestination {
     if (region !== undefined && !REGION.test(region)) invalid('region', 'be a region name', region, 'use a name such as eu-west-1, or no region for the stack\'s own');
-    return new EgressDestination(region ? `S3 (${region})` : 'S3 (this region)', `s3:${region ?? THIS_REGION}`, (analyzerRegion, notes) => {
+    return new EgressDestination(region ? `S3 (${region})` : 'S3 (this region)', (analyzerRegion, notes) => {
       const same = region === undefined || region === analyzerRegion;
       if (!same && analyzerRegion === THIS_REGION) {
         notes.push(`The stack's region is not known (environment-agnostic stack): ${region} is treated as another region`);
@@ -96,7 +96,7 @@ export class EgressDestination {
       invalid('name', 'be an endpoint service name', name, 'use a name such as sagemaker.api or com.amazonaws.eu-west-1.sts');
     }
     const service = full?.service ?? name;
-    return new EgressDestination(full ? `${service} (${full.region})` : service, `aws:${service}:${full?.region ?? THIS_REGION}`, (analyzerRegion) => {
+    return new EgressDestination(full ? `${service} (${full.region})` : service, (analyzerRegion) => {
       const region = !full || full.region === analyzerRegion ? THIS_REGION : full.region;
       return { kind: 'service', service, region, protocol: PROTOCOL_TCP, port: 443 };
     });
@@ -107,14 +107,14 @@ export class EgressDestination {
    * reachable where a rule names an address set resolved from this host name (a
    * `PypiAllowlistSecurityGroup`) or opens the internet at large.
    *
-   * @param port @default 443
+   * @param port the destination port; when omitted, 443
    */
   public static host(hostname: string, port?: number): EgressDestination {
     const name = hostname.toLowerCase();
     if (!HOSTNAME.test(name)) invalid('hostname', 'be a fully qualified host name', hostname, 'use a name such as pypi.org');
     const p = port ?? 443;
     validatePort(p);
-    return new EgressDestination(`${name}:${p}`, `host:${name}:${p}`, () => ({
+    return new EgressDestination(`${name}:${p}`, () => ({
       kind: 'address', address: { tags: [`host:${name}`], label: name }, protocol: PROTOCOL_TCP, port: p,
     }));
   }
@@ -125,7 +125,7 @@ export class EgressDestination {
    * query names that only Route 53 Resolver DNS Firewall closes.
    */
   public static amazonDns(): EgressDestination {
-    return new EgressDestination('DNS (Amazon-provided resolver)', 'dns', () => ({ kind: 'dns' }));
+    return new EgressDestination('DNS (Amazon-provided resolver)', () => ({ kind: 'dns' }));
   }
 
   /**
@@ -133,12 +133,8 @@ export class EgressDestination {
    */
   public readonly description: string;
 
-  /** Two destinations with the same key are the same question. */
-  public readonly key: string;
-
-  private constructor(description: string, key: string, private readonly resolver: (region: string, notes: string[]) => DestinationSpec) {
+  private constructor(description: string, private readonly resolver: (region: string, notes: string[]) => DestinationSpec) {
     this.description = description;
-    this.key = key;
   }
 
   /** @internal */

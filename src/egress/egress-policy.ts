@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
+import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack, Token } from 'aws-cdk-lib';
 import { EgressAnalyzer } from './egress-analyzer';
 import { EgressDestination } from './egress-destination';
 import { EgressOutcome, EgressVerdict } from './egress-verdict';
@@ -47,7 +47,7 @@ export interface EgressPolicyProps {
   /**
    * The region the templates are deployed to.
    *
-   * @default - the app's region when the CDK knows it, else each template's own `AWS::Region`
+   * @default - each stack's region when it is concrete, else the template's own `AWS::Region`
    */
   readonly region?: string;
 }
@@ -72,9 +72,15 @@ export class EgressPolicy implements IPolicyValidationPlugin {
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const violations: PolicyViolation[] = [];
     const severity = this.props.enforcement === EgressPolicyEnforcement.WARN ? 'warning' : 'error';
+    // Each stack is analyzed in its own region when it has one.
+    const stacks = new Map(context.appConstruct.node.findAll().filter(Stack.isStack).map((s) => [s.node.path, s]));
+    const regionOf = new Map(context.stackTemplates.map((t) => {
+      const region = stacks.get(t.stackConstructPath)?.region;
+      return [t.templatePath, region && !Token.isUnresolved(region) ? region : undefined];
+    }));
     for (const templatePath of context.templatePaths) {
       const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
-      const analyzer = EgressAnalyzer.fromTemplate(template, { region: this.props.region ?? context.region });
+      const analyzer = EgressAnalyzer.fromTemplate(template, { region: this.props.region ?? regionOf.get(templatePath) ?? context.region });
       violations.push(...this.check(analyzer).map((found) => ({
         ruleName: found.rule,
         description: found.description,
@@ -89,9 +95,9 @@ export class EgressPolicy implements IPolicyValidationPlugin {
   /** The violations of one template's workloads. */
   private check(analyzer: EgressAnalyzer): Array<{ rule: string; workload: string; description: string; fix: string; locations: string[] }> {
     const required = this.props.required ?? [];
-    const permitted = new Set([...required, ...(this.props.allowed ?? [])].map((d) => d.key));
+    const permitted = new Set([...required, ...(this.props.allowed ?? [])].map((d) => analyzer._keyOf(d)));
     const probes = this.props.probes ?? [...analyzer.expectedDestinations(), ...analyzer.probes()]
-      .filter((d) => d.key !== EgressDestination.amazonDns().key);
+      .filter((d) => analyzer._keyOf(d) !== 'dns');
     const found = [];
     for (const source of analyzer.workloads) {
       for (const destination of required) {
@@ -106,7 +112,7 @@ export class EgressPolicy implements IPolicyValidationPlugin {
           });
         }
       }
-      for (const destination of probes.filter((p) => !permitted.has(p.key))) {
+      for (const destination of probes.filter((p) => !permitted.has(analyzer._keyOf(p)))) {
         const verdict = analyzer.check({ source, destination });
         if (verdict.outcome !== EgressOutcome.BLOCKED) {
           found.push({

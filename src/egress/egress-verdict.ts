@@ -48,7 +48,12 @@ export interface EgressHop {
   readonly kind: EgressHopKind;
   /** The logical id of the component (security group, NACL, route table, gateway, endpoint, workload). */
   readonly component: string;
-  /** The rule that decides, e.g. a NACL rule number, `*` (the default deny), or a rule's logical id. */
+  /**
+   * What decides at this step: for a NACL `rule 100` (or the rules that allowed, e.g. `rule 100, rule 200`)
+   * or `*` (the default deny); for a security group the logical id of the rule resource (or
+   * `<group> egress rule 2` for an inline rule); for a route its logical id or `local`; `set aside` when
+   * security groups are ignored; `-` when nothing more specific applies.
+   */
   readonly rule: string;
   /** Whether the traffic passes; false also for a step whose rules are unknown. */
   readonly allowed: boolean;

@@ -6,7 +6,7 @@
  */
 import { EgressHop, EgressHopKind, EgressOutcome } from './egress-verdict';
 import { AclRule, coverage, evaluateAcl, PortSpan, prefixLength, PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, selectRoute } from './rules';
-import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SecurityGroupModel, SgPeer, SubnetModel, THIS_REGION } from './template-model';
+import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SecurityGroupModel, SgPeer, SgRule, SubnetModel, THIS_REGION } from './template-model';
 
 /**
  * Ephemeral ports of the client (Amazon Linux, so SageMaker notebooks and apps), from the VPC user
@@ -26,6 +26,9 @@ export interface Address {
   /** The CIDRs a symbolic address is one of, when the analyzer was told them: each is checked as its own path. */
   readonly ranges?: string[];
 }
+
+/** Whether a rule matches: yes, no, or maybe (a value known only at deploy time, or a partial CIDR). */
+type Match = boolean | 'maybe';
 
 /** What a destination resolves to, before routing. */
 export type DestinationSpec =
@@ -184,7 +187,11 @@ export class Evaluator {
     if (!endpointSubnet) {
       return path.unknown(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', false, `endpoint subnet ${endpointSubnetKey} is not defined in this template`, false));
     }
-    if (!path.add(this.routeHop(subnet, address, 'local'))) return path.result();
+    // The endpoint's interfaces are reached by the local route of one of the VPC's CIDRs, primary or secondary.
+    const selected = this.selectRoute(subnet, address);
+    const routeHop = selected === 'local' ? this.routeHop(subnet, address, 'local')
+      : this.hop(EgressHopKind.ROUTE, subnet.routeTable.id, '-', false, `${address.label} is in none of the VPC's CIDRs: no local route reaches it`);
+    if (!path.add(routeHop)) return path.result();
     this.crossSubnets(path, subnet, endpointSubnet, address, protocol, port);
     if (path.done) return path.result();
     if (!path.add(this.securityGroupIngress(groups, source.securityGroups, subnet, protocol, port))) return path.result();
@@ -258,6 +265,9 @@ export class Evaluator {
         `the NAT gateway's subnet routes ${address.label} to ${target.kind === 'unknown' ? target.what : target.kind}, not to an internet gateway`));
     } else {
       const igw = this.model.internetGateways.get(target.id)!;
+      if (this.isPrivate(address)) {
+        return path.blocked(this.hop(EgressHopKind.INTERNET_GATEWAY, igw.id, '-', false, `${address.label} is a private address: the internet does not route it`));
+      }
       if (!path.add(this.acl(natSubnet, 'out', address, protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_OUTBOUND))) return path.result();
       if (!igw.attachedTo.includes(natSubnet.vpc)) {
         return path.blocked(this.hop(EgressHopKind.INTERNET_GATEWAY, igw.id, '-', false, `internet gateway ${igw.id} is not attached to ${natSubnet.vpc}`));
@@ -294,12 +304,15 @@ export class Evaluator {
     return { cidr: subnet.cidr, tags: [], label: `subnet ${subnet.id}${subnet.cidr ? ` (${subnet.cidr})` : ''}` };
   }
 
-  /** Whether a CIDR covers every address of `address`; symbolic public addresses are covered by 0.0.0.0/0 only. */
-  private cidrMatches(cidr: string, address: Address): boolean {
+  /**
+   * Whether a CIDR covers `address`: yes, no, or 'maybe' when it covers only part of a range (the
+   * answer then depends on which address the workload has). Symbolic public addresses are covered by
+   * 0.0.0.0/0 only.
+   */
+  private cidrMatches(cidr: string, address: Address): Match {
     if (address.cidr) {
       const c = coverage(cidr, address.cidr);
-      if (c === 'part') this.notes.add(`${cidr} covers only part of ${address.label}: treated as not matching`);
-      return c === 'all';
+      return c === 'all' ? true : c === 'part' ? 'maybe' : false;
     }
     if (prefixLength(cidr) === 0) return true;
     if (!PRIVATE_RANGES.some((range) => coverage(range, cidr) === 'all')) {
@@ -317,12 +330,31 @@ export class Evaluator {
     return false;
   }
 
-  private peerMatches(peer: SgPeer, address: Address, peerGroups: string[] | undefined): boolean {
+  private peerMatches(peer: SgPeer, address: Address, peerGroups: string[] | undefined): Match {
     switch (peer.kind) {
       case 'cidr': return this.cidrMatches(peer.cidr, address);
       case 'set': return this.setMatches(peer.set, address);
       case 'group': return peerGroups?.includes(peer.group) ?? false;
+      case 'unknown': return 'maybe';
     }
+  }
+
+  /** The first rule that surely lets the traffic through, else one that might (its values are known only at deploy). */
+  private firstRule(rules: SgRule[], protocol: number, port: number, peer: (rule: SgRule) => Match): { sure?: SgRule; maybe?: SgRule } {
+    let maybe: SgRule | undefined;
+    for (const rule of rules) {
+      if (!ruleCovers(rule.protocol, rule.ports, protocol, port)) continue;
+      const match = peer(rule);
+      if (match === true && !rule.uncertain) return { sure: rule };
+      if (match !== false && !maybe) maybe = rule;
+    }
+    return { maybe };
+  }
+
+  private uncertainty(rule: SgRule, address: string): string {
+    if (rule.uncertain) return `${rule.id} might allow it: ${rule.uncertain}`;
+    if (rule.peer.kind === 'unknown') return `${rule.id} might allow it: ${rule.peer.what}`;
+    return `${rule.id} covers only part of ${address}: the answer depends on the workload's address`;
   }
 
   private groups(keys: string[]): Array<SecurityGroupModel | string> {
@@ -335,10 +367,16 @@ export class Evaluator {
     const what = `${protocolName(protocol)}/${port} to ${address.label}`;
     if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups.join(', '), 'set aside', true, `security groups set aside: ${what} assumed allowed`);
     const groups = this.groups(sourceGroups);
+    let maybe: { group: string; rule: SgRule } | undefined;
     for (const group of groups) {
       if (typeof group === 'string') continue;
-      const rule = group.egress.find((r) => ruleCovers(r.protocol, r.ports, protocol, port) && this.peerMatches(r.peer, address, destinationGroups));
+      const found = this.firstRule(group.egress, protocol, port, (r) => this.peerMatches(r.peer, address, destinationGroups));
+      const rule = found.sure;
       if (rule) return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, group.id, rule.id, true, `${rule.id} allows ${what}${rule.description ? ` ("${rule.description}")` : ''}`);
+      if (found.maybe && !maybe) maybe = { group: group.id, rule: found.maybe };
+    }
+    if (maybe) {
+      return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, maybe.group, maybe.rule.id, false, this.uncertainty(maybe.rule, address.label), false);
     }
     const unknown = groups.filter((g): g is string => typeof g === 'string');
     if (unknown.length > 0) {
@@ -356,10 +394,19 @@ export class Evaluator {
     const from = this.subnetAddress(sourceSubnet);
     if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, destinationGroups.join(', '), 'set aside', true, 'security groups set aside');
     const groups = this.groups(destinationGroups);
+    let maybe: { group: string; rule: SgRule } | undefined;
     for (const group of groups) {
       if (typeof group === 'string') continue;
-      const rule = group.ingress.find((r) => ruleCovers(r.protocol, r.ports, protocol, port) && this.peerMatches(r.peer, from, sourceGroups));
-      if (rule) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, group.id, rule.id, true, `${rule.id} allows ${protocolName(protocol)}/${port} from the workload${rule.description ? ` ("${rule.description}")` : ''}`);
+      const found = this.firstRule(group.ingress, protocol, port, (r) => this.peerMatches(r.peer, from, sourceGroups));
+      const rule = found.sure;
+      if (rule) {
+        return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, group.id, rule.id, true,
+          `${rule.id} allows ${protocolName(protocol)}/${port} from the workload${rule.description ? ` ("${rule.description}")` : ''}`);
+      }
+      if (found.maybe && !maybe) maybe = { group: group.id, rule: found.maybe };
+    }
+    if (maybe) {
+      return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, maybe.group, maybe.rule.id, false, this.uncertainty(maybe.rule, from.label), false);
     }
     const unknown = groups.find((g): g is string => typeof g === 'string');
     if (unknown) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, unknown, '-', false, `security group ${unknown} is not defined in this template: its ingress rules are unknown`, false);
@@ -370,9 +417,20 @@ export class Evaluator {
   private acl(subnet: SubnetModel, direction: 'in' | 'out', peer: Address, protocol: number, ports: PortSpan, kind: EgressHopKind): EgressHop {
     const acl = subnet.acl;
     const rules = direction === 'out' ? acl.outbound : acl.inbound;
-    const decision = evaluateAcl(rules, protocol, ports, (rule: AclRule<AclPeer>) =>
-      rule.data.set ? this.setMatches(rule.data.set, peer) : this.cidrMatches(rule.data.cidr!, peer));
+    const match = (rule: AclRule<AclPeer>): Match => {
+      if (rule.data.unknown) return 'maybe';
+      return rule.data.set ? this.setMatches(rule.data.set, peer) : this.cidrMatches(rule.data.cidr!, peer);
+    };
+    // An entry whose match is uncertain is tried both ways: the answer is known only if both agree.
+    const ifMatching = evaluateAcl(rules, protocol, ports, (rule) => match(rule) !== false);
+    const decision = evaluateAcl(rules, protocol, ports, (rule) => match(rule) === true);
     const way = direction === 'out' ? `to ${peer.label}` : `from ${peer.label}`;
+    if (ifMatching.allowed !== decision.allowed) {
+      const uncertain = rules.filter((r) => match(r) === 'maybe').sort((a, b) => a.ruleNumber - b.ruleNumber)[0];
+      const why = uncertain.data.unknown ?? `its CIDR ${uncertain.data.cidr} covers only part of ${peer.label}, so the answer depends on the address`;
+      return this.hop(kind, acl.id, `rule ${uncertain.ruleNumber}`, false,
+        `${acl.label} on ${subnet.id}: whether ${protocolName(protocol)} ${portsText(ports)} ${way} passes depends on rule ${uncertain.ruleNumber} (${uncertain.data.entryId}): ${why}`, false);
+    }
     const what = `${protocolName(protocol)} ${portsText(ports)} ${way}`;
     const where = `${acl.label} on ${subnet.id}`;
     if (decision.allowed) {
@@ -408,7 +466,9 @@ export class Evaluator {
       const set = route.destinationSet!;
       // A prefix list's entries compete by their own length; a symbolic member beats only 0.0.0.0/0.
       const hit = address.cidr ? set.cidrs.find((c) => coverage(c, address.cidr!) === 'all') : undefined;
-      const prefix = hit ? prefixLength(hit) : address.tags.some((t) => set.memberTags.includes(t)) ? 1 : -1;
+      // An address known to be one of the set's ranges ranks by that range's own length.
+      const member = address.tags.some((t) => set.memberTags.includes(t));
+      const prefix = hit ? prefixLength(hit) : member ? (address.cidr ? prefixLength(address.cidr) : 1) : -1;
       if (prefix < 0 && address.cidr) this.setMatches(set, address);
       if (prefix >= 0 && (!best || prefix > best.prefix)) best = { data: route, prefix };
     }
@@ -419,6 +479,11 @@ export class Evaluator {
     const table = subnet.routeTable;
     if (table.isMain) this.notes.add(`${subnet.id} has no route table association: the VPC's main route table is assumed to hold only the local route`);
     if (selected === 'local') return this.hop(EgressHopKind.ROUTE, table.id, 'local', true, `${table.id}: the local route carries ${address.label} within the VPC`);
+    const unknownRoute = table.routes.find((r) => r.destinationUnknown);
+    if (unknownRoute) {
+      return this.hop(EgressHopKind.ROUTE, table.id, unknownRoute.id, false,
+        `${table.id}: route ${unknownRoute.id} might take this traffic: its destination ${unknownRoute.destinationUnknown}`, false);
+    }
     if (!selected) return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `${table.id} has no route to ${address.label}`);
     const to = selected.destinationCidr ?? selected.destinationSet!.label;
     const target = selected.target;

@@ -8,6 +8,7 @@
  * objects whose rules are unknown; the evaluation reports them instead of guessing.
  */
 import { AclRule, PROTOCOL_ALL, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP } from './rules';
+import { ipv4RangeOf } from '../private/cidr';
 import { wantedEntry } from '../private/nacl-plan';
 
 /** One resource of a template. */
@@ -34,6 +35,7 @@ export interface AddressSet {
 /** The other side of a security group rule. */
 export type SgPeer =
   | { readonly kind: 'cidr'; readonly cidr: string }
+  | { readonly kind: 'unknown'; readonly what: string }
   | { readonly kind: 'set'; readonly set: AddressSet }
   | { readonly kind: 'group'; readonly group: string };
 
@@ -43,6 +45,8 @@ export interface SgRule {
   readonly ports?: { from: number; to: number };
   readonly peer: SgPeer;
   readonly description?: string;
+  /** Why the rule's protocol or ports are not known offline (then it may or may not match). */
+  readonly uncertain?: string;
 }
 
 export interface SecurityGroupModel {
@@ -55,7 +59,13 @@ export interface SecurityGroupModel {
 }
 
 /** Where a NACL rule points: a CIDR or a set filled at deploy time. */
-export type AclPeer = { readonly cidr?: string; readonly set?: AddressSet; readonly entryId: string };
+export type AclPeer = {
+  readonly cidr?: string;
+  readonly set?: AddressSet;
+  /** Why the entry's CIDR or protocol is not known offline (then it may or may not match). */
+  readonly unknown?: string;
+  readonly entryId: string;
+};
 
 export interface NetworkAclModel {
   readonly id: string;
@@ -76,6 +86,8 @@ export interface RouteModel {
   readonly id: string;
   readonly destinationCidr?: string;
   readonly destinationSet?: AddressSet;
+  /** Why the destination is not known offline. */
+  readonly destinationUnknown?: string;
   readonly target: RouteTarget;
 }
 
@@ -168,11 +180,21 @@ export function referencedId(value: unknown): string | undefined {
 /** A stable key for a value: the logical id it refers to, `external:<text>` for a literal, else its JSON. */
 export function valueKey(value: unknown): string {
   const getAtt = (value as Record<string, unknown> | undefined)?.['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && getAtt[1] === 'DefaultSecurityGroup') return `${getAtt[0]}.DefaultSecurityGroup`;
+  if (Array.isArray(getAtt) && (getAtt[1] === 'DefaultSecurityGroup' || getAtt[1] === 'DefaultNetworkAcl')) return `${getAtt[0]}.${getAtt[1]}`;
+  const imported = (value as Record<string, unknown> | undefined)?.['Fn::ImportValue'];
+  if (imported !== undefined) return `external:${typeof imported === 'string' ? imported : describe(imported)} (Fn::ImportValue)`;
   const ref = referencedId(value);
   if (ref) return ref;
   if (typeof value === 'string') return `external:${value}`;
-  return `expr:${JSON.stringify(value)}`;
+  return `expr:${describe(value)}`;
+}
+
+/** A short text for a value the analyzer cannot resolve, e.g. `Fn::If` or `Ref Parameter`. */
+export function describe(value: unknown): string {
+  const ref = referencedId(value);
+  if (ref) return `${Object.keys(value as object)[0]} ${ref}`;
+  if (value && typeof value === 'object') return Object.keys(value).join(', ');
+  return JSON.stringify(value);
 }
 
 /** A string with pseudo parameters left as placeholders; undefined when the value is not a plain join. */
@@ -182,6 +204,12 @@ export function flatten(value: unknown, region: string): string | undefined {
     const v = value as Record<string, any>;
     if (v.Ref === 'AWS::Region') return region;
     if (typeof v.Ref === 'string' && v.Ref.startsWith('AWS::')) return `\${${v.Ref}}`;
+    const sub = v['Fn::Sub'];
+    if (typeof sub === 'string') {
+      // Only pseudo parameters can be expanded offline.
+      if (/\$\{(?!AWS::)[^}]*\}/.test(sub)) return undefined;
+      return sub.replace(/\$\{AWS::Region\}/g, region);
+    }
     const join = v['Fn::Join'];
     if (Array.isArray(join) && Array.isArray(join[1])) {
       const parts = join[1].map((p: unknown) => flatten(p, region));
@@ -213,6 +241,26 @@ export function protocolNumber(value: unknown): number {
 function toArray(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * A CIDR value of a template: a literal, or the CIDR of a VPC of the template; anything else (a
+ * parameter, an import, a condition, a malformed literal) is unknown, with the reason.
+ */
+function cidrValue(value: unknown, resources: Record<string, CfnResource>): { cidr?: string; unknown?: string } {
+  let literal = value;
+  const getAtt = (value as Record<string, unknown> | undefined)?.['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt[1] === 'CidrBlock' && resources[getAtt[0]]?.Type === 'AWS::EC2::VPC') {
+    literal = resources[getAtt[0]].Properties?.CidrBlock;
+  }
+  if (typeof literal !== 'string') return { unknown: `${describe(value)} is resolved only at deploy time` };
+  try {
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(literal)) throw new Error('no prefix length');
+    ipv4RangeOf(literal);
+    return { cidr: literal };
+  } catch {
+    return { unknown: `${JSON.stringify(literal)} is not an IPv4 CIDR` };
+  }
 }
 
 /** Builds the network model of `template` (a synthesized CloudFormation template as JSON). */
@@ -274,51 +322,53 @@ export function buildModel(template: any, region?: string): NetworkModel {
   const vpcs = new Map<string, VpcModel>();
   const restricted = new Set(ofType('Custom::VpcRestrictDefaultSG').map(([, r]) => referencedId(r.Properties?.DefaultSecurityGroupId)));
   for (const [id, r] of ofType('AWS::EC2::VPC')) {
-    const cidrs = typeof r.Properties?.CidrBlock === 'string' ? [r.Properties.CidrBlock] : [];
+    const cidr = cidrValue(r.Properties?.CidrBlock, resources).cidr;
+    const cidrs = cidr ? [cidr] : [];
     vpcs.set(id, { id, cidrs, dnsSupport: r.Properties?.EnableDnsSupport !== false && r.Properties?.EnableDnsSupport !== 'false', defaultSecurityGroupRestricted: restricted.has(id) });
   }
   for (const [, r] of ofType('AWS::EC2::VPCCidrBlock')) {
     const vpc = vpcs.get(referencedId(r.Properties?.VpcId) ?? '');
-    if (vpc && typeof r.Properties?.CidrBlock === 'string') vpc.cidrs.push(r.Properties.CidrBlock);
+    const cidr = cidrValue(r.Properties?.CidrBlock, resources).cidr;
+    if (vpc && cidr) vpc.cidrs.push(cidr);
   }
 
   // ---- Security groups, inline and standalone rules.
   const securityGroups = new Map<string, SecurityGroupModel>();
-  const sgRule = (id: string, rule: any, egress: boolean): SgRule | undefined => {
-    const protocol = protocolNumber(rule?.IpProtocol);
-    const ports = protocol === PROTOCOL_TCP || protocol === PROTOCOL_UDP
+  const sgRule = (id: string, rule: any, egress: boolean): SgRule => {
+    if (!rule || typeof rule !== 'object' || rule.IpProtocol === undefined) {
+      return { id, protocol: PROTOCOL_ALL, peer: { kind: 'unknown', what: `the rule is ${describe(rule)}, resolved only at deploy time` } };
+    }
+    const protocol = protocolNumber(rule.IpProtocol);
+    const known = Number.isFinite(protocol) && [rule.FromPort, rule.ToPort].every((p) => p === undefined || Number.isFinite(Number(p)));
+    const ports = known && (protocol === PROTOCOL_TCP || protocol === PROTOCOL_UDP)
       ? { from: Number(rule.FromPort ?? 0), to: Number(rule.ToPort ?? 65535) } : undefined;
-    let peer: SgPeer | undefined;
-    const cidr = rule?.CidrIp;
-    const prefixList = egress ? rule?.DestinationPrefixListId : rule?.SourcePrefixListId;
-    const group = egress ? rule?.DestinationSecurityGroupId : rule?.SourceSecurityGroupId;
-    if (typeof cidr === 'string') peer = { kind: 'cidr', cidr };
-    else if (prefixList !== undefined) peer = { kind: 'set', set: setOf(prefixList) };
-    else if (group !== undefined) peer = { kind: 'group', group: valueKey(group) };
-    // IPv6-only rules (CidrIpv6) do not concern an IPv4 analysis.
-    return peer ? { id, protocol, ports, peer, description: rule?.Description } : undefined;
+    let peer: SgPeer;
+    const prefixList = egress ? rule.DestinationPrefixListId : rule.SourcePrefixListId;
+    const group = egress ? rule.DestinationSecurityGroupId : rule.SourceSecurityGroupId;
+    if (rule.CidrIp !== undefined) {
+      const cidr = cidrValue(rule.CidrIp, resources);
+      peer = cidr.cidr ? { kind: 'cidr', cidr: cidr.cidr } : { kind: 'unknown', what: `CidrIp ${cidr.unknown}` };
+    } else if (prefixList !== undefined) {
+      peer = { kind: 'set', set: setOf(prefixList) };
+    } else if (group !== undefined) {
+      peer = { kind: 'group', group: valueKey(group) };
+    } else {
+      // IPv6-only rules (CidrIpv6) do not concern an IPv4 analysis.
+      peer = { kind: 'cidr', cidr: '255.255.255.255/32' };
+    }
+    const uncertain = known ? undefined : `its protocol or ports (${describe(rule.IpProtocol)}) are resolved only at deploy time`;
+    return { id, protocol: known ? protocol : PROTOCOL_ALL, ports, peer, description: rule.Description, uncertain };
+  };
+  const ruleList = (id: string, value: unknown, egress: boolean): SgRule[] => {
+    const direction = egress ? 'egress' : 'ingress';
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) return [sgRule(`${id} ${direction} rules`, value, egress)];
+    return value.map((rule, i) => sgRule(`${id} ${direction} rule ${i + 1}`, rule, egress));
   };
   for (const [id, r] of ofType('AWS::EC2::SecurityGroup')) {
     const p = r.Properties ?? {};
-    const egress = toArray(p.SecurityGroupEgress).map((rule, i) => sgRule(`${id} egress rule ${i + 1}`, rule, true)).filter((x): x is SgRule => !!x);
-    const ingress = toArray(p.SecurityGroupIngress).map((rule, i) => sgRule(`${id} ingress rule ${i + 1}`, rule, false)).filter((x): x is SgRule => !!x);
-    securityGroups.set(id, { id, label: id, opaque: false, egress, ingress });
-  }
-  const hasInlineEgress = new Set(ofType('AWS::EC2::SecurityGroup').filter(([, r]) => r.Properties?.SecurityGroupEgress !== undefined).map(([id]) => id));
-  for (const [type, egress] of [['AWS::EC2::SecurityGroupEgress', true], ['AWS::EC2::SecurityGroupIngress', false]] as const) {
-    for (const [id, r] of ofType(type)) {
-      const group = securityGroups.get(referencedId(r.Properties?.GroupId) ?? '');
-      const rule = group && sgRule(id, r.Properties, egress);
-      if (!group || !rule) continue;
-      (egress ? group.egress : group.ingress).push(rule);
-      if (egress) hasInlineEgress.add(group.id);
-    }
-  }
-  // A group created with no egress rule at all gets EC2's allow-all egress rule.
-  for (const group of securityGroups.values()) {
-    if (!hasInlineEgress.has(group.id)) {
-      group.egress.push({ id: `${group.id} default egress rule (EC2 adds it to a group created without egress rules)`, protocol: PROTOCOL_ALL, peer: { kind: 'cidr', cidr: '0.0.0.0/0' } });
-    }
+    const egress = ruleList(id, p.SecurityGroupEgress, true);
+    securityGroups.set(id, { id, label: id, opaque: false, egress, ingress: ruleList(id, p.SecurityGroupIngress, false) });
   }
   for (const vpc of vpcs.values()) {
     // Fn::GetAtt <Vpc>.DefaultSecurityGroup: closed when this library's (or CDK's) restriction resource empties it.
@@ -333,20 +383,56 @@ export function buildModel(template: any, region?: string): NetworkModel {
         ingress: [{ id: `${id} default ingress rule (from itself)`, protocol: PROTOCOL_ALL, peer: { kind: 'group', group: id } }],
       });
   }
-
+  // EC2 adds its allow-all egress rule to a group created without egress rules (an empty list is none).
+  const hasEgress = new Set(ofType('AWS::EC2::SecurityGroup')
+    .filter(([, r]) => {
+      const rules = r.Properties?.SecurityGroupEgress;
+      return rules !== undefined && !(Array.isArray(rules) && rules.length === 0);
+    })
+    .map(([id]) => id));
+  for (const [type, egress] of [['AWS::EC2::SecurityGroupEgress', true], ['AWS::EC2::SecurityGroupIngress', false]] as const) {
+    for (const [id, r] of ofType(type)) {
+      const group = securityGroups.get(valueKey(r.Properties?.GroupId));
+      if (!group) continue;
+      (egress ? group.egress : group.ingress).push(sgRule(id, r.Properties, egress));
+      if (egress) hasEgress.add(group.id);
+    }
+  }
+  for (const group of securityGroups.values()) {
+    if (!hasEgress.has(group.id) && !group.id.endsWith('.DefaultSecurityGroup')) {
+      group.egress.push({ id: `${group.id} default egress rule (EC2 adds it to a group created without egress rules)`, protocol: PROTOCOL_ALL, peer: { kind: 'cidr', cidr: '0.0.0.0/0' } });
+    }
+  }
   // ---- NACLs: numbered entries, plus this library's entries synchronised from prefix lists at deploy.
   const acls = new Map<string, NetworkAclModel>();
+  // The VPC's default NACL: rule 100 allows everything, both ways; entries a template adds to it come first by number.
+  const defaultAcl = (vpc: string): NetworkAclModel => ({
+    id: `${vpc}.DefaultNetworkAcl`,
+    label: `default network ACL of ${vpc}`,
+    isDefault: true,
+    outbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
+    inbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
+  });
   for (const [id] of ofType('AWS::EC2::NetworkAcl')) acls.set(id, { id, label: id, isDefault: false, outbound: [], inbound: [] });
+  for (const vpc of vpcs.keys()) acls.set(`${vpc}.DefaultNetworkAcl`, defaultAcl(vpc));
   for (const [id, r] of ofType('AWS::EC2::NetworkAclEntry')) {
     const p = r.Properties ?? {};
-    const acl = acls.get(referencedId(p.NetworkAclId) ?? '');
-    if (!acl || typeof p.CidrBlock !== 'string') continue; // IPv6 entries do not concern an IPv4 analysis
+    const acl = acls.get(valueKey(p.NetworkAclId));
+    if (!acl || (p.CidrBlock === undefined && p.Ipv6CidrBlock !== undefined)) continue; // IPv6 entries do not concern an IPv4 analysis
+    const cidr = cidrValue(p.CidrBlock, resources);
+    const protocol = protocolNumber(p.Protocol);
+    const ports = p.PortRange ? { from: Number(p.PortRange.From), to: Number(p.PortRange.To) } : undefined;
+    const portsKnown = !ports || (Number.isFinite(ports.from) && Number.isFinite(ports.to));
+    let unknown: string | undefined;
+    if (cidr.unknown) unknown = `CidrBlock ${cidr.unknown}`;
+    else if (!Number.isFinite(protocol) || !portsKnown) unknown = 'its protocol or ports are resolved only at deploy time';
+    else if (!Number.isFinite(Number(p.RuleNumber)) || typeof p.RuleAction !== 'string') unknown = 'its rule number or action is resolved only at deploy time';
     const rule: AclRule<AclPeer> = {
-      ruleNumber: Number(p.RuleNumber),
-      protocol: protocolNumber(p.Protocol),
+      ruleNumber: Number.isFinite(Number(p.RuleNumber)) ? Number(p.RuleNumber) : 0,
+      protocol: Number.isFinite(protocol) ? protocol : PROTOCOL_ALL,
       allow: String(p.RuleAction).toLowerCase() === 'allow',
-      ports: p.PortRange ? { from: Number(p.PortRange.From), to: Number(p.PortRange.To) } : undefined,
-      data: { cidr: p.CidrBlock, entryId: id },
+      ports: ports && portsKnown ? ports : undefined,
+      data: { cidr: cidr.cidr, unknown, entryId: id },
     };
     (p.Egress === true || p.Egress === 'true' ? acl.outbound : acl.inbound).push(rule);
   }
@@ -354,7 +440,7 @@ export function buildModel(template: any, region?: string): NetworkModel {
     const p = r.Properties ?? {};
     const base = Number(p.RuleNumberBase);
     for (const aclRef of toArray(p.NetworkAclIds)) {
-      const acl = acls.get(referencedId(aclRef) ?? '');
+      const acl = acls.get(valueKey(aclRef));
       if (!acl) continue;
       toArray(p.PrefixListIds).forEach((prefixList) => {
         const set = setOf(prefixList);
@@ -372,14 +458,6 @@ export function buildModel(template: any, region?: string): NetworkModel {
       });
     }
   }
-  const defaultAcl = (vpc: string): NetworkAclModel => ({
-    id: `${vpc}.DefaultNetworkAcl`,
-    label: `default network ACL of ${vpc}`,
-    isDefault: true,
-    outbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
-    inbound: [{ ruleNumber: 100, protocol: PROTOCOL_ALL, allow: true, data: { cidr: '0.0.0.0/0', entryId: 'default network ACL rule 100' } }],
-  });
-
   // ---- Gateways.
   const internetGateways = new Map<string, InternetGatewayModel>();
   for (const [id] of ofType('AWS::EC2::InternetGateway')) internetGateways.set(id, { id, attachedTo: [] });
@@ -425,7 +503,10 @@ export function buildModel(template: any, region?: string): NetworkModel {
     const p = r.Properties ?? {};
     const table = routeTables.get(referencedId(p.RouteTableId) ?? '');
     if (!table) continue;
-    if (typeof p.DestinationCidrBlock === 'string') {table.routes.push({ id, destinationCidr: p.DestinationCidrBlock, target: targetOf(p) });} else if (p.DestinationPrefixListId !== undefined) {
+    if (p.DestinationCidrBlock !== undefined) {
+      const cidr = cidrValue(p.DestinationCidrBlock, resources);
+      table.routes.push({ id, destinationCidr: cidr.cidr, destinationUnknown: cidr.unknown, target: targetOf(p) });
+    } else if (p.DestinationPrefixListId !== undefined) {
       table.routes.push({ id, destinationSet: setOf(p.DestinationPrefixListId), target: targetOf(p) });
     }
   }
@@ -460,12 +541,12 @@ export function buildModel(template: any, region?: string): NetworkModel {
   // ---- Subnets with their route table and NACL (the main table and default NACL when not associated).
   const subnets = new Map<string, SubnetModel>();
   const tableOf = new Map(ofType('AWS::EC2::SubnetRouteTableAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), referencedId(r.Properties?.RouteTableId)]));
-  const aclOf = new Map(ofType('AWS::EC2::SubnetNetworkAclAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), referencedId(r.Properties?.NetworkAclId)]));
+  const aclOf = new Map(ofType('AWS::EC2::SubnetNetworkAclAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), valueKey(r.Properties?.NetworkAclId)]));
   for (const [id, r] of ofType('AWS::EC2::Subnet')) {
     const vpc = referencedId(r.Properties?.VpcId) ?? 'unknown';
     const table = routeTables.get(tableOf.get(id) ?? '') ?? { id: `${vpc}.MainRouteTable`, isMain: true, routes: [] };
-    const acl = acls.get(aclOf.get(id) ?? '') ?? defaultAcl(vpc);
-    subnets.set(id, { id, vpc, cidr: typeof r.Properties?.CidrBlock === 'string' ? r.Properties.CidrBlock : undefined, routeTable: table, acl });
+    const acl = acls.get(aclOf.get(id) ?? `${vpc}.DefaultNetworkAcl`) ?? defaultAcl(vpc);
+    subnets.set(id, { id, vpc, cidr: cidrValue(r.Properties?.CidrBlock, resources).cidr, routeTable: table, acl });
   }
 
   // ---- SageMaker workloads.

@@ -254,3 +254,166 @@ describe('from a stack, with constructs as sources', () => {
     expect(() => EgressSource.workload(new ec2.CfnVPC(stack, 'V', {}))).toThrow(/scope must contain a SageMaker notebook instance/);
   });
 });
+
+describe('values a template resolves only at deploy time are reported, never dropped or guessed', () => {
+  const open = (peer: Record<string, unknown>) => securityGroup('Workload', [{ IpProtocol: '-1', ...peer }]);
+
+  test('a security group rule whose CIDR is a parameter: the internet is UNKNOWN, not BLOCKED', () => {
+    const verdict = check(template(vpc(), notebook(), natEgress(), open({ CidrIp: ref('AllowedCidr') })), EgressDestination.internet());
+    expect(verdict.outcome).toBe(EgressOutcome.UNKNOWN);
+    expect(verdict.blockedBy).toMatchObject({ kind: EgressHopKind.SECURITY_GROUP_EGRESS, known: false });
+    expect(verdict.blockedBy!.detail).toMatch(/Ref AllowedCidr is resolved only at deploy time/);
+  });
+
+  test('the VPC\'s own CIDR by Fn::GetAtt (what the library writes for a plain ec2.Vpc) is resolved', () => {
+    const t = template(vpc(), notebook(), interfaceEndpoints('sts'), securityGroup('Workload', [https({ CidrIp: { 'Fn::GetAtt': ['Vpc', 'CidrBlock'] } })]));
+    (t.Resources.EndpointGroup.Properties as any).SecurityGroupIngress = [https({ CidrIp: { 'Fn::GetAtt': ['Vpc', 'CidrBlock'] } })];
+    expect(check(t, EgressDestination.awsService('sts')).outcome).toBe(EgressOutcome.REACHABLE);
+  });
+
+  test('a NACL deny whose CIDR is a parameter, before an allow: UNKNOWN; after an allow that decides first: no doubt', () => {
+    const acl = (denyNumber: number) => template(vpc(), notebook(), natEgress(), open({ CidrIp: '0.0.0.0/0' }),
+      workloadAcl([100, true, ALL, 'allow', '0.0.0.0/0'], [100, false, ALL, 'allow', '0.0.0.0/0']), {
+        Deny: { Type: 'AWS::EC2::NetworkAclEntry', Properties: { NetworkAclId: ref('WorkloadAcl'), RuleNumber: denyNumber, Egress: true, Protocol: -1, RuleAction: 'deny', CidrBlock: ref('Blocked') } },
+      });
+    const before = check(acl(50), EgressDestination.ipv4('8.8.8.8', 443));
+    expect(before.outcome).toBe(EgressOutcome.UNKNOWN);
+    expect(before.blockedBy).toMatchObject({ kind: EgressHopKind.NETWORK_ACL_OUTBOUND, rule: 'rule 50', known: false });
+    expect(check(acl(200), EgressDestination.ipv4('8.8.8.8', 443)).outcome).toBe(EgressOutcome.REACHABLE);
+  });
+
+  test('a route whose destination is a parameter, egress rules given by Fn::If, a malformed CIDR: UNKNOWN, no exception', () => {
+    const route = template(vpc(), notebook(), natEgress(), open({ CidrIp: '0.0.0.0/0' }), {
+      Maybe: { Type: 'AWS::EC2::Route', Properties: { RouteTableId: ref('WorkloadRouteTable'), DestinationCidrBlock: ref('OnPremises'), TransitGatewayId: 'tgw-1' } },
+    });
+    expect(check(route, EgressDestination.internet()).blockedBy).toMatchObject({ kind: EgressHopKind.ROUTE, rule: 'Maybe', known: false });
+    const conditional = template(vpc(), notebook(), natEgress(), securityGroup('Workload', []));
+    (conditional.Resources.Workload.Properties as any).SecurityGroupEgress = { 'Fn::If': ['Open', [{ IpProtocol: '-1', CidrIp: '0.0.0.0/0' }], []] };
+    expect(check(conditional, EgressDestination.internet()).outcome).toBe(EgressOutcome.UNKNOWN);
+    const malformed = template(vpc(), notebook(), natEgress(), open({ CidrIp: '10.0.0.0/33' }));
+    expect(check(malformed, EgressDestination.internet()).blockedBy?.detail).toMatch(/"10.0.0.0\/33" is not an IPv4 CIDR/);
+  });
+
+  test('a NACL deny covering only part of the workload subnet makes the answer depend on the address', () => {
+    const t = template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'), {
+      EndpointAcl: { Type: 'AWS::EC2::NetworkAcl', Properties: { VpcId: ref('Vpc') } },
+      EndpointAclAssociation: { Type: 'AWS::EC2::SubnetNetworkAclAssociation', Properties: { SubnetId: ref('EndpointsSubnet'), NetworkAclId: ref('EndpointAcl') } },
+      DenyHalf: { Type: 'AWS::EC2::NetworkAclEntry', Properties: { NetworkAclId: ref('EndpointAcl'), RuleNumber: 50, Egress: false, Protocol: -1, RuleAction: 'deny', CidrBlock: '10.0.0.0/25' } },
+      In: { Type: 'AWS::EC2::NetworkAclEntry', Properties: { NetworkAclId: ref('EndpointAcl'), RuleNumber: 100, Egress: false, Protocol: -1, RuleAction: 'allow', CidrBlock: '10.0.0.0/16' } },
+      Out: { Type: 'AWS::EC2::NetworkAclEntry', Properties: { NetworkAclId: ref('EndpointAcl'), RuleNumber: 100, Egress: true, Protocol: -1, RuleAction: 'allow', CidrBlock: '10.0.0.0/16' } },
+    });
+    const verdict = check(t, EgressDestination.awsService('sts'));
+    expect(verdict.outcome).toBe(EgressOutcome.UNKNOWN);
+    expect(verdict.blockedBy!.detail).toMatch(/depends on rule 50 .*covers only part of subnet WorkloadSubnet/);
+  });
+
+  test('service names written with Fn::Sub; an imported subnet is named readably', () => {
+    const t = template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'), s3GatewayEndpoint());
+    (t.Resources.S3Gateway.Properties as any).ServiceName = { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.s3' };
+    (t.Resources.stsEndpoint.Properties as any).ServiceName = { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.sts' };
+    expect(check(t, EgressDestination.s3()).outcome).toBe(EgressOutcome.REACHABLE);
+    expect(check(t, EgressDestination.awsService('sts')).outcome).toBe(EgressOutcome.REACHABLE);
+    (t.Resources.Notebook.Properties as any).SubnetId = { 'Fn::ImportValue': 'shared-subnet' };
+    expect(check(t, EgressDestination.s3()).blockedBy?.detail).toMatch(/subnet shared-subnet \(Fn::ImportValue\) is not defined in this template/);
+  });
+});
+
+describe('each part of the model decides', () => {
+  const sts = EgressDestination.awsService('sts');
+  const endpointAcl = (outboundTo: string) => ({
+    EndpointAcl: { Type: 'AWS::EC2::NetworkAcl', Properties: { VpcId: ref('Vpc') } },
+    EndpointAclAssociation: { Type: 'AWS::EC2::SubnetNetworkAclAssociation', Properties: { SubnetId: ref('EndpointsSubnet'), NetworkAclId: ref('EndpointAcl') } },
+    In: { Type: 'AWS::EC2::NetworkAclEntry', Properties: { NetworkAclId: ref('EndpointAcl'), RuleNumber: 100, Egress: false, Protocol: -1, RuleAction: 'allow', CidrBlock: '0.0.0.0/0' } },
+    Out: { Type: 'AWS::EC2::NetworkAclEntry', Properties: { NetworkAclId: ref('EndpointAcl'), RuleNumber: 100, Egress: true, Protocol: -1, RuleAction: 'allow', CidrBlock: outboundTo } },
+  });
+
+  test('the reply leaving the endpoint subnet is matched against the client\'s subnet', () => {
+    expect(check(template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'), endpointAcl('10.0.0.0/24')), sts).outcome).toBe(EgressOutcome.REACHABLE);
+    const wrong = check(template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'), endpointAcl('10.0.1.0/24')), sts);
+    expect(wrong.blockedBy).toMatchObject({ kind: EgressHopKind.NETWORK_ACL_RETURN_OUTBOUND, component: 'EndpointAcl', rule: '*' });
+  });
+
+  test('security group ports, standalone egress rules, and EC2\'s allow-all rule for an empty egress list', () => {
+    const port80 = securityGroup('Workload', [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, DestinationSecurityGroupId: groupId('EndpointGroup') }]);
+    expect(check(template(vpc(), notebook(), port80, interfaceEndpoints('sts')), sts).blockedBy?.kind).toBe(EgressHopKind.SECURITY_GROUP_EGRESS);
+    const standalone = template(vpc(), notebook(), natEgress(), securityGroup('Workload', []), {
+      Https: { Type: 'AWS::EC2::SecurityGroupEgress', Properties: { GroupId: groupId('Workload'), IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' } },
+    });
+    expect(check(standalone, EgressDestination.internet(443)).path[0]).toMatchObject({ kind: EgressHopKind.SECURITY_GROUP_EGRESS, rule: 'Https' });
+    expect(check(standalone, EgressDestination.internet(80)).outcome).toBe(EgressOutcome.BLOCKED);
+    const empty = template(vpc(), notebook(), natEgress(), securityGroup('Workload', []));
+    (empty.Resources.Workload.Properties as any).SecurityGroupEgress = [];
+    expect(check(empty, EgressDestination.internet(80)).outcome).toBe(EgressOutcome.REACHABLE);
+  });
+
+  test('private DNS off, or an endpoint in another VPC: the service\'s public name is used, and an isolated VPC has no route to it', () => {
+    const off = template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'));
+    (off.Resources.stsEndpoint.Properties as any).PrivateDnsEnabled = false;
+    const verdict = check(off, sts);
+    expect(verdict.blockedBy?.kind).toBe(EgressHopKind.SECURITY_GROUP_EGRESS);
+    expect(verdict.notes.join()).toMatch(/private DNS off/);
+    const elsewhere = template(vpc(), notebook(), securityGroup('Workload', [https({ CidrIp: '0.0.0.0/0' })]), interfaceEndpoints('sts'));
+    (elsewhere.Resources.stsEndpoint.Properties as any).VpcId = ref('OtherVpc');
+    expect(check(elsewhere, sts).blockedBy?.kind).toBe(EgressHopKind.ROUTE);
+  });
+
+  test('a secondary VPC CIDR is routed locally', () => {
+    const t = template(vpc(), subnetResources('Extra', '100.64.0.0/24'), notebook(), workloadGroup(), interfaceEndpoints('sts'), {
+      Secondary: { Type: 'AWS::EC2::VPCCidrBlock', Properties: { VpcId: ref('Vpc'), CidrBlock: '100.64.0.0/16' } },
+    });
+    (t.Resources.stsEndpoint.Properties as any).SubnetIds = [ref('ExtraSubnet')];
+    expect(check(t, sts).outcome).toBe(EgressOutcome.REACHABLE);
+    delete t.Resources.Secondary;
+    expect(check(t, sts).blockedBy).toMatchObject({ kind: EgressHopKind.ROUTE, known: true });
+  });
+
+  test('the VPC\'s default security group and default NACL, as the template changes them', () => {
+    const t = template(vpc(), notebook(), natEgress());
+    (t.Resources.Notebook.Properties as any).SecurityGroupIds = [{ 'Fn::GetAtt': ['Vpc', 'DefaultSecurityGroup'] }];
+    expect(check(t, EgressDestination.internet()).outcome).toBe(EgressOutcome.REACHABLE);
+    const denyAll = { Type: 'AWS::EC2::NetworkAclEntry', Properties: { NetworkAclId: { 'Fn::GetAtt': ['Vpc', 'DefaultNetworkAcl'] }, RuleNumber: 1, Egress: true, Protocol: -1, RuleAction: 'deny', CidrBlock: '0.0.0.0/0' } };
+    expect(check(template(t.Resources, { DenyAll: denyAll }), EgressDestination.internet()).blockedBy).toMatchObject({ kind: EgressHopKind.NETWORK_ACL_OUTBOUND, rule: 'rule 1' });
+    const restricted = template(t.Resources, { Restrict: { Type: 'Custom::VpcRestrictDefaultSG', Properties: { DefaultSecurityGroupId: { 'Fn::GetAtt': ['Vpc', 'DefaultSecurityGroup'] } } } });
+    expect(check(restricted, EgressDestination.internet()).blockedBy?.kind).toBe(EgressHopKind.SECURITY_GROUP_EGRESS);
+    // An endpoint without groups uses the default one, whose standalone ingress rules count.
+    const endpoint = template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'), {
+      DefaultIn: { Type: 'AWS::EC2::SecurityGroupIngress', Properties: { GroupId: { 'Fn::GetAtt': ['Vpc', 'DefaultSecurityGroup'] }, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: groupId('Workload') } },
+    });
+    delete (endpoint.Resources.stsEndpoint.Properties as any).SecurityGroupIds;
+    (endpoint.Resources.Workload.Properties as any).SecurityGroupEgress = [https({ CidrIp: '10.0.0.0/16' })];
+    expect(check(endpoint, sts).path.find((h) => h.kind === EgressHopKind.SECURITY_GROUP_INGRESS)).toMatchObject({ allowed: true, rule: 'DefaultIn' });
+  });
+
+  test('a private address outside the VPC does not cross the internet; known S3 ranges rank by their own length', () => {
+    const open = template(vpc(), notebook(), natEgress(), securityGroup('Workload', [{ IpProtocol: '-1', CidrIp: '0.0.0.0/0' }]));
+    expect(check(open, EgressDestination.ipv4('192.168.1.10', 443)).blockedBy).toMatchObject({ kind: EgressHopKind.INTERNET_GATEWAY });
+    const tgw = template(vpc(), notebook(), workloadGroup(), s3GatewayEndpoint(), {
+      Wide: { Type: 'AWS::EC2::Route', Properties: { RouteTableId: ref('WorkloadRouteTable'), DestinationCidrBlock: '52.0.0.0/8', TransitGatewayId: 'tgw-1' } },
+    });
+    const verdict = check(tgw, EgressDestination.s3(), { s3Ranges: ['52.218.0.0/17'] });
+    expect(verdict.outcome).toBe(EgressOutcome.REACHABLE);
+    expect(verdict.path.map((h) => h.kind)).toContain(EgressHopKind.GATEWAY_ENDPOINT);
+  });
+
+  test('a user profile adds its own security groups to the domain\'s', () => {
+    const t = template(vpc(), securityGroup('Workload', []), securityGroup('Own', [https({ DestinationSecurityGroupId: groupId('EndpointGroup') })]), interfaceEndpoints('sts'), {
+      Domain: { Type: 'AWS::SageMaker::Domain', Properties: { AppNetworkAccessType: 'VpcOnly', SubnetIds: [ref('WorkloadSubnet')], DefaultUserSettings: { SecurityGroups: [groupId('Workload')] } } },
+      Profile: { Type: 'AWS::SageMaker::UserProfile', Properties: { DomainId: { 'Fn::GetAtt': ['Domain', 'DomainId'] }, UserSettings: { SecurityGroups: [groupId('Own')] } } },
+    });
+    (t.Resources.EndpointGroup.Properties as any).SecurityGroupIngress = [https({ SourceSecurityGroupId: groupId('Own') })];
+    const analyzer = EgressAnalyzer.fromTemplate(t);
+    expect(analyzer.check({ source: EgressSource.workloadLogicalId('Profile'), destination: sts }).outcome).toBe(EgressOutcome.REACHABLE);
+    expect(analyzer.check({ source: EgressSource.workloadLogicalId('Domain'), destination: sts }).outcome).toBe(EgressOutcome.BLOCKED);
+  });
+
+  test('report() prints a line per destination with the second line of defence', () => {
+    const analyzer = EgressAnalyzer.fromTemplate(template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'), s3GatewayEndpoint()));
+    const report = analyzer.report([sts, EgressDestination.elasticIp(), EgressDestination.internet()]).split('\n');
+    expect(report[0].trim()).toBe('Notebook');
+    expect(report.slice(2).map((l) => l.trim().split(/\s{2,}/).slice(0, 3))).toEqual([
+      ['sts', 'REACHABLE', 'REACHABLE'],
+      ['Elastic IP (NAT public side):443', 'BLOCKED', 'BLOCKED (route)'],
+      ['internet:443', 'BLOCKED', 'BLOCKED (route)'],
+    ]);
+  });
+});

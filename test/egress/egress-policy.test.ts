@@ -19,6 +19,16 @@ describe('EgressPolicy (policy-validation plugin)', () => {
     expect(() => app(policy, false).synth()).not.toThrow();
   });
 
+  test('destinations are compared as the same question, however written: awsService(\'s3\') is s3(), a full name in the stack\'s region is the short one', () => {
+    const policy = new EgressPolicy({
+      required: [
+        EgressDestination.awsService('s3'), EgressDestination.awsService('com.amazonaws.eu-west-1.sts'),
+        EgressDestination.awsService('sagemaker.api'), EgressDestination.awsService('sagemaker.runtime'), EgressDestination.awsService('logs'),
+      ],
+    });
+    expect(() => app(policy, false).synth()).not.toThrow();
+  });
+
   test('egress beyond the policy fails synthesis, naming the workload, the destination and the rule that lets it through', () => {
     const policy = new EgressPolicy({ required: [...NOTEBOOK_NEEDS, EgressDestination.s3()] });
     let message = '';

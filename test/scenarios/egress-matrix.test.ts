@@ -47,7 +47,7 @@ describe.each(stacks.map((s) => [s.stackName, s] as const))('%s', (name, stack) 
     ...PYPI.map((h) => EgressDestination.host(h.split(':')[0])),
     ...analyzer.probes(),
   ];
-  const unique = asked.filter((d, i) => asked.findIndex((o) => o.key === d.key) === i);
+  const unique = asked.filter((d, i) => asked.findIndex((o) => analyzer._keyOf(o) === analyzer._keyOf(d)) === i);
 
   test('has the intended workloads', () => {
     expect(analyzer.workloads.map((w) => w.description.replace(/[0-9A-F]{8}$/, ''))).toEqual(Object.keys(INTENDED[name]));
