@@ -3,6 +3,7 @@ import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPlug
 import { EgressAnalyzer } from './egress-analyzer';
 import { EgressDestination } from './egress-destination';
 import { EgressOutcome, EgressVerdict } from './egress-verdict';
+import { SHARED_SPACES } from './template-model';
 
 /** What a policy violation does to synthesis. */
 export enum EgressPolicyEnforcement {
@@ -86,7 +87,7 @@ export class EgressPolicy implements IPolicyValidationPlugin {
         description: found.description,
         fix: found.fix,
         severity,
-        violatingResources: [{ resourceLogicalId: found.workload, templatePath, locations: found.locations }],
+        violatingResources: [{ resourceLogicalId: found.workload.replace(SHARED_SPACES, ''), templatePath, locations: found.locations }],
       })));
     }
     return { success: severity === 'warning' || violations.length === 0, violations };

@@ -31,7 +31,10 @@ export class EgressSource {
       'pass a NoInternetNotebook or NoInternetStudio, or use EgressSource.securityGroup() with the subnets');
   }
 
-  /** A SageMaker notebook instance, Studio user profile or Studio domain, by its logical id in the template. */
+  /**
+   * A SageMaker notebook instance, Studio user profile or Studio domain, by its logical id in the
+   * template; a domain's shared spaces are `<domain logical id>.SharedSpaces`.
+   */
   public static workloadLogicalId(logicalId: string): EgressSource {
     return new EgressSource(logicalId, (model) => {
       const workload = model.workloads.find((w) => w.id === logicalId);

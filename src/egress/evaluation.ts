@@ -23,6 +23,8 @@ export interface Address {
   /** Set membership of a symbolic public address: `aws:s3:<region>`, `host:pypi.org`, `internet`, `eip`. */
   readonly tags: string[];
   readonly label: string;
+  /** For an address of the VPC whose own CIDR is known only at deploy time: the VPC's CIDRs it lies within. */
+  readonly within?: string[];
   /** The CIDRs a symbolic address is one of, when the analyzer was told them: each is checked as its own path. */
   readonly ranges?: string[];
 }
@@ -57,6 +59,8 @@ export interface Evaluation {
   readonly notes: string[];
 }
 
+/** Tag of an address inside the VPC whose CIDR is known only at deploy time. */
+const IN_VPC = 'in-vpc';
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
 const AMAZON_DNS_ADDRESS = '169.254.169.253';
 const UNFILTERED_LINK_LOCAL: Record<string, string> = {
@@ -99,7 +103,9 @@ export class Evaluator {
         paths.push({ outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop });
         continue;
       }
-      paths.push(...this.fromSubnet(source, subnet, destination));
+      // A workload launched without security groups gets the VPC's default group.
+      const withGroups = source.securityGroups.length > 0 ? source : { ...source, securityGroups: [`${subnet.vpc}.DefaultSecurityGroup`] };
+      paths.push(...this.fromSubnet(withGroups, subnet, destination));
     }
     return { paths, notes: [...this.notes] };
   }
@@ -179,7 +185,12 @@ export class Evaluator {
     source: SourceSpec, subnet: SubnetModel, endpoint: InterfaceEndpointModel, endpointSubnetKey: string, protocol: number, port: number,
   ): PathResult {
     const endpointSubnet = this.model.subnets.get(endpointSubnetKey);
-    const address: Address = { cidr: endpointSubnet?.cidr, tags: [], label: `interface endpoint ${endpoint.id} (${endpoint.service})${endpointSubnet ? ` in ${endpointSubnet.id}` : ''}` };
+    const address: Address = {
+      cidr: endpointSubnet?.cidr,
+      tags: endpointSubnet?.cidr ? [] : [IN_VPC],
+      within: this.model.vpcs.get(subnet.vpc)?.cidrs,
+      label: `interface endpoint ${endpoint.id} (${endpoint.service})${endpointSubnet ? ` in ${endpointSubnet.id}` : ''}`,
+    };
     const groups = endpoint.securityGroups.length > 0 ? endpoint.securityGroups : [`${subnet.vpc}.DefaultSecurityGroup`];
     const path = new PathBuilder();
     path.add(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', true, `private DNS resolves ${endpoint.service} to the endpoint's network interfaces${endpointSubnet ? `, one in ${endpointSubnet.id}` : ''}`));
@@ -188,10 +199,14 @@ export class Evaluator {
       return path.unknown(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', false, `endpoint subnet ${endpointSubnetKey} is not defined in this template`, false));
     }
     // The endpoint's interfaces are reached by the local route of one of the VPC's CIDRs, primary or secondary.
+    // A route more specific than the local one (an inspection appliance) may take it; else the local route does.
     const selected = this.selectRoute(subnet, address);
-    const routeHop = selected === 'local' ? this.routeHop(subnet, address, 'local')
-      : this.hop(EgressHopKind.ROUTE, subnet.routeTable.id, '-', false, `${address.label} is in none of the VPC's CIDRs: no local route reaches it`);
-    if (!path.add(routeHop)) return path.result();
+    const local = selected === 'local' || (selected === undefined && endpointSubnet.vpc === subnet.vpc);
+    const routeHop = local ? this.routeHop(subnet, address, 'local') : this.routeHop(subnet, address, selected);
+    if (!path.add(routeHop)) return routeHop.known ? path.result() : path.unknown(routeHop);
+    if (!local) {
+      return path.unknown(this.hop(EgressHopKind.ROUTE, subnet.routeTable.id, '-', false, `a route other than the local one carries ${address.label}: the analyzer cannot follow it`, false));
+    }
     this.crossSubnets(path, subnet, endpointSubnet, address, protocol, port);
     if (path.done) return path.result();
     if (!path.add(this.securityGroupIngress(groups, source.securityGroups, subnet, protocol, port))) return path.result();
@@ -301,7 +316,12 @@ export class Evaluator {
   // Components
 
   private subnetAddress(subnet: SubnetModel): Address {
-    return { cidr: subnet.cidr, tags: [], label: `subnet ${subnet.id}${subnet.cidr ? ` (${subnet.cidr})` : ''}` };
+    return {
+      cidr: subnet.cidr,
+      tags: subnet.cidr ? [] : [IN_VPC],
+      within: this.model.vpcs.get(subnet.vpc)?.cidrs,
+      label: `subnet ${subnet.id}${subnet.cidr ? ` (${subnet.cidr})` : ''}`,
+    };
   }
 
   /**
@@ -315,15 +335,24 @@ export class Evaluator {
       return c === 'all' ? true : c === 'part' ? 'maybe' : false;
     }
     if (prefixLength(cidr) === 0) return true;
+    // An address of the VPC whose CIDR is known only at deploy time may or may not be in a narrower block.
+    if (address.tags.includes(IN_VPC)) {
+      const within = address.within ?? [];
+      if (within.length > 0 && within.every((c) => coverage(cidr, c) === 'all')) return true;
+      if (within.length > 0 && within.every((c) => coverage(cidr, c) === 'none')) return false;
+      return 'maybe';
+    }
     if (!PRIVATE_RANGES.some((range) => coverage(range, cidr) === 'all')) {
       this.notes.add(`Assumed that ${address.label} is outside ${cidr} (its addresses are not known offline)`);
     }
     return false;
   }
 
-  private setMatches(set: AddressSet, address: Address): boolean {
+  private setMatches(set: AddressSet, address: Address): Match {
     if (address.tags.some((t) => set.memberTags.includes(t))) return true;
     if (address.cidr && set.cidrs.some((c) => coverage(c, address.cidr!) === 'all')) return true;
+    // A prefix list defined outside the template may hold anything.
+    if (set.opaque) return 'maybe';
     if (address.cidr && !this.isPrivate(address) && (set.memberTags.length > 0 || set.opaque)) {
       this.notes.add(`Assumed that ${address.label} is not among the ${set.label} (they are known only at deploy time)`);
     }
@@ -416,20 +445,45 @@ export class Evaluator {
 
   private acl(subnet: SubnetModel, direction: 'in' | 'out', peer: Address, protocol: number, ports: PortSpan, kind: EgressHopKind): EgressHop {
     const acl = subnet.acl;
+    if (acl.opaque) return this.hop(kind, acl.id, '-', false, `${acl.label} on ${subnet.id}: its entries are unknown`, false);
     const rules = direction === 'out' ? acl.outbound : acl.inbound;
     const match = (rule: AclRule<AclPeer>): Match => {
       if (rule.data.unknown) return 'maybe';
       return rule.data.set ? this.setMatches(rule.data.set, peer) : this.cidrMatches(rule.data.cidr!, peer);
     };
-    // An entry whose match is uncertain is tried both ways: the answer is known only if both agree.
-    const ifMatching = evaluateAcl(rules, protocol, ports, (rule) => match(rule) !== false);
-    const decision = evaluateAcl(rules, protocol, ports, (rule) => match(rule) === true);
     const way = direction === 'out' ? `to ${peer.label}` : `from ${peer.label}`;
-    if (ifMatching.allowed !== decision.allowed) {
-      const uncertain = rules.filter((r) => match(r) === 'maybe').sort((a, b) => a.ruleNumber - b.ruleNumber)[0];
-      const why = uncertain.data.unknown ?? `its CIDR ${uncertain.data.cidr} covers only part of ${peer.label}, so the answer depends on the address`;
-      return this.hop(kind, acl.id, `rule ${uncertain.ruleNumber}`, false,
-        `${acl.label} on ${subnet.id}: whether ${protocolName(protocol)} ${portsText(ports)} ${way} passes depends on rule ${uncertain.ruleNumber} (${uncertain.data.entryId}): ${why}`, false);
+    // Entries whose match (or action) is uncertain are tried in every combination: the answer is
+    // known only if all combinations agree.
+    const uncertain = rules.filter((r) => match(r) === 'maybe' || (r.data.actionUnknown && match(r) === true)).sort((a, b) => a.ruleNumber - b.ruleNumber);
+    // The ways an uncertain entry may turn out: absent (it does not match), or matching as allow or deny.
+    const choices = (r: AclRule<AclPeer>): Array<AclRule<AclPeer> | undefined> => {
+      const as = r.data.actionUnknown ? [{ ...r, allow: true }, { ...r, allow: false }] : [r];
+      return match(r) === 'maybe' ? [undefined, ...as] : as;
+    };
+    const combinations = uncertain.reduce((n, r) => n * choices(r).length, 1);
+    let decision = evaluateAcl(rules, protocol, ports, (rule) => match(rule) === true && !rule.data.actionUnknown);
+    let agree = combinations <= 4096;
+    for (let c = 0; agree && c < combinations; c++) {
+      let rest = c;
+      const variant = new Map<AclRule<AclPeer>, AclRule<AclPeer> | undefined>();
+      for (const r of uncertain) {
+        const options = choices(r);
+        variant.set(r, options[rest % options.length]);
+        rest = Math.floor(rest / options.length);
+      }
+      const variantRules = rules.map((r) => (variant.has(r) ? variant.get(r) : r)).filter((r): r is AclRule<AclPeer> => r !== undefined);
+      const outcome = evaluateAcl(variantRules, protocol, ports, (rule) => match(rule) !== false);
+      if (c === 0) decision = outcome;
+      else if (outcome.allowed !== decision.allowed) agree = false;
+    }
+    if (!agree) {
+      const first = uncertain[0];
+      const why = first.data.unknown ?? (match(first) === 'maybe'
+        ? `its CIDR ${first.data.cidr} covers only part of ${peer.label}, so the answer depends on the address`
+        : 'its action (allow or deny) is resolved only at deploy time');
+      return this.hop(kind, acl.id, uncertain.map((r) => `rule ${r.ruleNumber}`).join(', '), false,
+        `${acl.label} on ${subnet.id}: whether ${protocolName(protocol)} ${portsText(ports)} ${way} passes depends on ` +
+        `${uncertain.map((r) => `rule ${r.ruleNumber} (${r.data.entryId})`).join(', ')}: ${why}`, false);
     }
     const what = `${protocolName(protocol)} ${portsText(ports)} ${way}`;
     const where = `${acl.label} on ${subnet.id}`;
@@ -481,8 +535,17 @@ export class Evaluator {
     if (selected === 'local') return this.hop(EgressHopKind.ROUTE, table.id, 'local', true, `${table.id}: the local route carries ${address.label} within the VPC`);
     const unknownRoute = table.routes.find((r) => r.destinationUnknown);
     if (unknownRoute) {
-      return this.hop(EgressHopKind.ROUTE, table.id, unknownRoute.id, false,
-        `${table.id}: route ${unknownRoute.id} might take this traffic: its destination ${unknownRoute.destinationUnknown}`, false);
+      // A route whose destination is known only at deploy (an on-premises range, an imported prefix list)
+      // may take what only the default route would carry; a more specific known route is assumed to win.
+      if (!selected || (selected.destinationCidr !== undefined && prefixLength(selected.destinationCidr) === 0)) {
+        return this.hop(EgressHopKind.ROUTE, table.id, unknownRoute.id, false,
+          `${table.id}: route ${unknownRoute.id} might take this traffic: its destination ${unknownRoute.destinationUnknown}`, false);
+      }
+      this.notes.add(`Assumed that route ${unknownRoute.id} (destination ${unknownRoute.destinationUnknown}) is less specific than ${selected.id} for ${address.label}`);
+    }
+    if (table.opaque) return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `route table ${table.id} is not defined in this template: its routes are unknown`, false);
+    if (!selected && table.routes.every((r) => !r.destinationUnknown) && !table.opaque) {
+      return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `${table.id} has no route to ${address.label}`);
     }
     if (!selected) return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `${table.id} has no route to ${address.label}`);
     const to = selected.destinationCidr ?? selected.destinationSet!.label;
@@ -511,6 +574,12 @@ function vpcPlusTwo(cidr: string): string {
   return octets.join('.');
 }
 
+/** Steps whose rules may be uncertain without stopping the walk. */
+const RULE_HOPS = [
+  EgressHopKind.SECURITY_GROUP_EGRESS, EgressHopKind.SECURITY_GROUP_INGRESS, EgressHopKind.NETWORK_ACL_OUTBOUND,
+  EgressHopKind.NETWORK_ACL_INBOUND, EgressHopKind.NETWORK_ACL_RETURN_OUTBOUND, EgressHopKind.NETWORK_ACL_RETURN_INBOUND,
+];
+
 /** Collects hops until one does not let the traffic through. */
 class PathBuilder {
   public done = false;
@@ -518,16 +587,23 @@ class PathBuilder {
   private blockedBy?: EgressHop;
   private unknownAt?: EgressHop;
 
-  /** Adds a hop; false (and the path is finished) when it does not let the traffic through. */
+  /**
+   * Adds a hop; false (and the path is finished) when it does not let the traffic through. A rule whose
+   * answer is unknown (security group or NACL) does not finish the path: a later step that surely
+   * blocks still makes the answer BLOCKED; otherwise it is UNKNOWN.
+   */
   public add(hop: EgressHop): boolean {
     if (this.done) return false;
     this.hops.push(hop);
-    if (!hop.allowed) {
-      this.done = true;
-      if (hop.known) this.blockedBy = hop;
-      else this.unknownAt = hop;
+    if (hop.allowed) return true;
+    if (!hop.known && RULE_HOPS.includes(hop.kind)) {
+      this.unknownAt = this.unknownAt ?? hop;
+      return true;
     }
-    return hop.allowed;
+    this.done = true;
+    if (hop.known) this.blockedBy = hop;
+    else this.unknownAt = this.unknownAt ?? hop;
+    return false;
   }
 
   public blocked(hop: EgressHop): PathResult {
@@ -541,8 +617,8 @@ class PathBuilder {
   }
 
   public result(): PathResult {
-    if (this.unknownAt) return { outcome: EgressOutcome.UNKNOWN, hops: this.hops, blockedBy: this.unknownAt };
     if (this.blockedBy) return { outcome: EgressOutcome.BLOCKED, hops: this.hops, blockedBy: this.blockedBy };
+    if (this.unknownAt) return { outcome: EgressOutcome.UNKNOWN, hops: this.hops, blockedBy: this.unknownAt };
     return { outcome: EgressOutcome.REACHABLE, hops: this.hops };
   }
 }

@@ -64,6 +64,8 @@ export type AclPeer = {
   readonly set?: AddressSet;
   /** Why the entry's CIDR or protocol is not known offline (then it may or may not match). */
   readonly unknown?: string;
+  /** The entry's action (allow or deny) is known only at deploy time. */
+  readonly actionUnknown?: boolean;
   readonly entryId: string;
 };
 
@@ -72,6 +74,8 @@ export interface NetworkAclModel {
   readonly label: string;
   /** The VPC's default NACL: allows everything. */
   readonly isDefault: boolean;
+  /** A NACL defined outside the template: its entries are unknown. */
+  readonly opaque?: boolean;
   readonly outbound: AclRule<AclPeer>[];
   readonly inbound: AclRule<AclPeer>[];
 }
@@ -95,6 +99,8 @@ export interface RouteTableModel {
   readonly id: string;
   /** The VPC's main route table, which a template cannot show: only the local route is assumed. */
   readonly isMain: boolean;
+  /** A route table defined outside the template: its routes are unknown. */
+  readonly opaque?: boolean;
   readonly routes: RouteModel[];
 }
 
@@ -161,6 +167,9 @@ export interface NetworkModel {
   /** Tags of the address sets the template's dynamic sets are filled from, for the probes. */
   readonly hostnames: string[];
 }
+
+/** Suffix of the workload id of a domain's shared spaces. */
+export const SHARED_SPACES = '.SharedSpaces';
 
 /** The placeholder region of a region-agnostic template. */
 export const THIS_REGION = '${AWS::Region}';
@@ -426,13 +435,13 @@ export function buildModel(template: any, region?: string): NetworkModel {
     let unknown: string | undefined;
     if (cidr.unknown) unknown = `CidrBlock ${cidr.unknown}`;
     else if (!Number.isFinite(protocol) || !portsKnown) unknown = 'its protocol or ports are resolved only at deploy time';
-    else if (!Number.isFinite(Number(p.RuleNumber)) || typeof p.RuleAction !== 'string') unknown = 'its rule number or action is resolved only at deploy time';
+    else if (!Number.isFinite(Number(p.RuleNumber))) unknown = 'its rule number is resolved only at deploy time';
     const rule: AclRule<AclPeer> = {
       ruleNumber: Number.isFinite(Number(p.RuleNumber)) ? Number(p.RuleNumber) : 0,
       protocol: Number.isFinite(protocol) ? protocol : PROTOCOL_ALL,
       allow: String(p.RuleAction).toLowerCase() === 'allow',
       ports: ports && portsKnown ? ports : undefined,
-      data: { cidr: cidr.cidr, unknown, entryId: id },
+      data: { cidr: cidr.cidr, unknown, actionUnknown: typeof p.RuleAction !== 'string', entryId: id },
     };
     (p.Egress === true || p.Egress === 'true' ? acl.outbound : acl.inbound).push(rule);
   }
@@ -507,7 +516,8 @@ export function buildModel(template: any, region?: string): NetworkModel {
       const cidr = cidrValue(p.DestinationCidrBlock, resources);
       table.routes.push({ id, destinationCidr: cidr.cidr, destinationUnknown: cidr.unknown, target: targetOf(p) });
     } else if (p.DestinationPrefixListId !== undefined) {
-      table.routes.push({ id, destinationSet: setOf(p.DestinationPrefixListId), target: targetOf(p) });
+      const set = setOf(p.DestinationPrefixListId);
+      table.routes.push({ id, destinationSet: set, destinationUnknown: set.opaque ? `${set.label} is known only at deploy time` : undefined, target: targetOf(p) });
     }
   }
   const interfaceEndpoints: InterfaceEndpointModel[] = [];
@@ -540,12 +550,15 @@ export function buildModel(template: any, region?: string): NetworkModel {
 
   // ---- Subnets with their route table and NACL (the main table and default NACL when not associated).
   const subnets = new Map<string, SubnetModel>();
-  const tableOf = new Map(ofType('AWS::EC2::SubnetRouteTableAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), referencedId(r.Properties?.RouteTableId)]));
+  const tableOf = new Map(ofType('AWS::EC2::SubnetRouteTableAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), valueKey(r.Properties?.RouteTableId)]));
   const aclOf = new Map(ofType('AWS::EC2::SubnetNetworkAclAssociation').map(([, r]) => [referencedId(r.Properties?.SubnetId), valueKey(r.Properties?.NetworkAclId)]));
   for (const [id, r] of ofType('AWS::EC2::Subnet')) {
     const vpc = referencedId(r.Properties?.VpcId) ?? 'unknown';
-    const table = routeTables.get(tableOf.get(id) ?? '') ?? { id: `${vpc}.MainRouteTable`, isMain: true, routes: [] };
-    const acl = acls.get(aclOf.get(id) ?? `${vpc}.DefaultNetworkAcl`) ?? defaultAcl(vpc);
+    const tableKey = tableOf.get(id);
+    const table = tableKey === undefined ? { id: `${vpc}.MainRouteTable`, isMain: true, routes: [] }
+      : routeTables.get(tableKey) ?? { id: tableKey.replace(/^external:/, ''), isMain: false, opaque: true, routes: [] };
+    const aclKey = aclOf.get(id) ?? `${vpc}.DefaultNetworkAcl`;
+    const acl = acls.get(aclKey) ?? { id: aclKey.replace(/^external:/, ''), label: `network ACL ${aclKey.replace(/^external:/, '')} (not defined in this template)`, isDefault: false, opaque: true, outbound: [], inbound: [] };
     subnets.set(id, { id, vpc, cidr: cidrValue(r.Properties?.CidrBlock, resources).cidr, routeTable: table, acl });
   }
 
@@ -576,6 +589,18 @@ export function buildModel(template: any, region?: string): NetworkModel {
     };
     domains.set(id, domain);
     workloads.push({ id, label: `Studio domain ${id} (default user settings)`, type: r.Type, securityGroups: domain.groups, subnets: domain.subnets, managedInternet: domain.managedInternet });
+    // Shared spaces run with the domain's default space settings (the user settings' groups when it has none).
+    const spaceGroups = toArray(p.DefaultSpaceSettings?.SecurityGroups).map(valueKey);
+    if (spaceGroups.length > 0) {
+      workloads.push({
+        id: `${id}${SHARED_SPACES}`,
+        label: `Studio domain ${id} (shared spaces)`,
+        type: r.Type,
+        securityGroups: spaceGroups,
+        subnets: domain.subnets,
+        managedInternet: domain.managedInternet,
+      });
+    }
   }
   for (const [id, r] of ofType('AWS::SageMaker::UserProfile')) {
     const p = r.Properties ?? {};

@@ -350,21 +350,23 @@ describe('each part of the model decides', () => {
     const off = template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'));
     (off.Resources.stsEndpoint.Properties as any).PrivateDnsEnabled = false;
     const verdict = check(off, sts);
-    expect(verdict.blockedBy?.kind).toBe(EgressHopKind.SECURITY_GROUP_EGRESS);
+    expect(verdict.outcome).toBe(EgressOutcome.BLOCKED);
+    expect(verdict.blockedBy?.kind).toBe(EgressHopKind.ROUTE);
     expect(verdict.notes.join()).toMatch(/private DNS off/);
     const elsewhere = template(vpc(), notebook(), securityGroup('Workload', [https({ CidrIp: '0.0.0.0/0' })]), interfaceEndpoints('sts'));
     (elsewhere.Resources.stsEndpoint.Properties as any).VpcId = ref('OtherVpc');
     expect(check(elsewhere, sts).blockedBy?.kind).toBe(EgressHopKind.ROUTE);
   });
 
-  test('a secondary VPC CIDR is routed locally', () => {
-    const t = template(vpc(), subnetResources('Extra', '100.64.0.0/24'), notebook(), workloadGroup(), interfaceEndpoints('sts'), {
+  test('a secondary VPC CIDR is routed locally; without it the address would go to the NAT and stop at the internet gateway', () => {
+    const t = template(vpc(), subnetResources('Extra', '100.64.0.0/24'), notebook(), natEgress(), securityGroup('Workload', [https({ CidrIp: '0.0.0.0/0' })]), {
       Secondary: { Type: 'AWS::EC2::VPCCidrBlock', Properties: { VpcId: ref('Vpc'), CidrBlock: '100.64.0.0/16' } },
     });
-    (t.Resources.stsEndpoint.Properties as any).SubnetIds = [ref('ExtraSubnet')];
-    expect(check(t, sts).outcome).toBe(EgressOutcome.REACHABLE);
+    const inside = check(t, EgressDestination.ipv4('100.64.0.10', 443));
+    expect(inside.outcome).toBe(EgressOutcome.REACHABLE);
+    expect(inside.path.find((h) => h.kind === EgressHopKind.ROUTE)?.rule).toBe('local');
     delete t.Resources.Secondary;
-    expect(check(t, sts).blockedBy).toMatchObject({ kind: EgressHopKind.ROUTE, known: true });
+    expect(check(t, EgressDestination.ipv4('100.64.0.10', 443)).blockedBy?.kind).toBe(EgressHopKind.INTERNET_GATEWAY);
   });
 
   test('the VPC\'s default security group and default NACL, as the template changes them', () => {
@@ -415,5 +417,78 @@ describe('each part of the model decides', () => {
       ['Elastic IP (NAT public side):443', 'BLOCKED', 'BLOCKED (route)'],
       ['internet:443', 'BLOCKED', 'BLOCKED (route)'],
     ]);
+  });
+});
+
+describe('second review: uncertain entries in every combination, imported components, shared spaces', () => {
+  const openGroup = () => securityGroup('Workload', [{ IpProtocol: '-1', CidrIp: '0.0.0.0/0' }]);
+  const entry = (n: number, action: unknown, cidr: unknown) => ({
+    Type: 'AWS::EC2::NetworkAclEntry',
+    Properties: { NetworkAclId: ref('WorkloadAcl'), RuleNumber: n, Egress: true, Protocol: -1, RuleAction: action, CidrBlock: cidr },
+  });
+  const withAcl = (entries: Record<string, unknown>) => template(vpc(), notebook(), natEgress(), openGroup(), workloadAcl([100, false, ALL, 'allow', '0.0.0.0/0']), entries as any);
+
+  test('a deny and an allow both known only at deploy: UNKNOWN, not BLOCKED', () => {
+    const verdict = check(withAcl({ D: entry(10, 'deny', ref('A')), A: entry(20, 'allow', ref('B')) }), EgressDestination.ipv4('8.8.8.8', 443));
+    expect(verdict.outcome).toBe(EgressOutcome.UNKNOWN);
+    expect(verdict.blockedBy).toMatchObject({ kind: EgressHopKind.NETWORK_ACL_OUTBOUND, rule: 'rule 10, rule 20' });
+  });
+
+  test('an action known only at deploy is tried as allow and as deny', () => {
+    expect(check(withAcl({ X: entry(10, ref('Action'), '0.0.0.0/0') }), EgressDestination.internet()).outcome).toBe(EgressOutcome.UNKNOWN);
+    // Whatever it is, the default deny follows for what it does not allow... unless an allow-all comes after it.
+    expect(check(withAcl({ X: entry(10, ref('Action'), '8.8.8.0/24'), All: entry(100, 'allow', '0.0.0.0/0') }), EgressDestination.ipv4('1.1.1.1', 443)).outcome)
+      .toBe(EgressOutcome.REACHABLE);
+  });
+
+  test('a route table, a NACL or a prefix list imported from elsewhere: UNKNOWN', () => {
+    const rt = template(vpc(), notebook(), natEgress(), openGroup());
+    (rt.Resources.WorkloadAssociation.Properties as any).RouteTableId = { 'Fn::ImportValue': 'shared-routes' };
+    expect(check(rt, EgressDestination.internet()).blockedBy).toMatchObject({ kind: EgressHopKind.ROUTE, known: false });
+    const acl = template(vpc(), notebook(), natEgress(), openGroup(), {
+      Assoc: { Type: 'AWS::EC2::SubnetNetworkAclAssociation', Properties: { SubnetId: ref('WorkloadSubnet'), NetworkAclId: 'acl-0123' } },
+    });
+    expect(check(acl, EgressDestination.internet()).blockedBy).toMatchObject({ kind: EgressHopKind.NETWORK_ACL_OUTBOUND, component: 'acl-0123', known: false });
+    const pl = template(vpc(), notebook(), natEgress(), securityGroup('Workload', [https({ DestinationPrefixListId: 'pl-0abc' })]));
+    expect(check(pl, EgressDestination.internet()).outcome).toBe(EgressOutcome.UNKNOWN);
+  });
+
+  test('an uncertain rule does not hide a certain block further on', () => {
+    const t = template(vpc(), notebook(), securityGroup('Workload', [https({ CidrIp: ref('Allowed') })]));
+    const verdict = check(t, EgressDestination.internet());
+    expect(verdict.outcome).toBe(EgressOutcome.BLOCKED);
+    expect(verdict.blockedBy).toMatchObject({ kind: EgressHopKind.ROUTE, known: true });
+  });
+
+  test('a route known only at deploy does not blur what a more specific known route carries', () => {
+    const t = template(vpc(), notebook(), natEgress(), workloadGroup(), s3GatewayEndpoint(), {
+      OnPrem: { Type: 'AWS::EC2::Route', Properties: { RouteTableId: ref('WorkloadRouteTable'), DestinationCidrBlock: ref('OnPremCidr'), TransitGatewayId: 'tgw-1' } },
+    });
+    const s3 = check(t, EgressDestination.s3());
+    expect(s3.outcome).toBe(EgressOutcome.REACHABLE);
+    expect(s3.notes.join()).toMatch(/Assumed that route OnPrem/);
+  });
+
+  test('subnets whose CIDR is computed at deploy (Fn::Cidr) are still inside the VPC\'s CIDR', () => {
+    const t = template(vpc(), notebook(), securityGroup('Workload', [https({ CidrIp: '10.0.0.0/16' })]), interfaceEndpoints('sts'));
+    (t.Resources.EndpointsSubnet.Properties as any).CidrBlock = { 'Fn::Select': [1, { 'Fn::Cidr': [{ 'Fn::GetAtt': ['Vpc', 'CidrBlock'] }, 4, 8] }] };
+    (t.Resources.EndpointGroup.Properties as any).SecurityGroupIngress = [https({ CidrIp: '10.0.0.0/16' })];
+    expect(check(t, EgressDestination.awsService('sts')).outcome).toBe(EgressOutcome.REACHABLE);
+  });
+
+  test('a domain\'s shared spaces are a workload of their own; a notebook without groups uses the default one', () => {
+    const t = template(vpc(), natEgress(), securityGroup('Workload', []), securityGroup('Spaces', [https({ CidrIp: '0.0.0.0/0' })]), {
+      Domain: {
+        Type: 'AWS::SageMaker::Domain',
+        Properties: { AppNetworkAccessType: 'VpcOnly', SubnetIds: [ref('WorkloadSubnet')], DefaultUserSettings: { SecurityGroups: [groupId('Workload')] }, DefaultSpaceSettings: { SecurityGroups: [groupId('Spaces')] } },
+      },
+    });
+    const analyzer = EgressAnalyzer.fromTemplate(t);
+    expect(analyzer.workloads.map((w) => w.description)).toEqual(['Domain', 'Domain.SharedSpaces']);
+    expect(analyzer.check({ source: EgressSource.workloadLogicalId('Domain'), destination: EgressDestination.internet() }).outcome).toBe(EgressOutcome.BLOCKED);
+    expect(analyzer.check({ source: EgressSource.workloadLogicalId('Domain.SharedSpaces'), destination: EgressDestination.internet() }).outcome).toBe(EgressOutcome.REACHABLE);
+    const bare = template(vpc(), natEgress(), notebook());
+    delete (bare.Resources.Notebook.Properties as any).SecurityGroupIds;
+    expect(check(bare, EgressDestination.internet()).path[0]).toMatchObject({ kind: EgressHopKind.SECURITY_GROUP_EGRESS, component: 'Vpc.DefaultSecurityGroup', allowed: true });
   });
 });
