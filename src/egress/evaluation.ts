@@ -383,6 +383,7 @@ export class Evaluator {
   private uncertainty(rule: SgRule, address: string): string {
     if (rule.uncertain) return `${rule.id} might allow it: ${rule.uncertain}`;
     if (rule.peer.kind === 'unknown') return `${rule.id} might allow it: ${rule.peer.what}`;
+    if (rule.peer.kind === 'set' && rule.peer.set.opaque) return `${rule.id} might allow it: the entries of ${rule.peer.set.label} are unknown`;
     return `${rule.id} covers only part of ${address}: the answer depends on the workload's address`;
   }
 

@@ -451,6 +451,7 @@ describe('second review: uncertain entries in every combination, imported compon
     expect(check(acl, EgressDestination.internet()).blockedBy).toMatchObject({ kind: EgressHopKind.NETWORK_ACL_OUTBOUND, component: 'acl-0123', known: false });
     const pl = template(vpc(), notebook(), natEgress(), securityGroup('Workload', [https({ DestinationPrefixListId: 'pl-0abc' })]));
     expect(check(pl, EgressDestination.internet()).outcome).toBe(EgressOutcome.UNKNOWN);
+    expect(check(pl, EgressDestination.internet()).blockedBy?.detail).toMatch(/might allow it: the entries of prefix list pl-0abc \(not defined in this template\) are unknown/);
   });
 
   test('an uncertain rule does not hide a certain block further on', () => {
