@@ -3,7 +3,7 @@ import { EgressDestination, EgressProtocol } from './egress-destination';
 import { EgressSource } from './egress-source';
 import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { Evaluator, PathResult } from './evaluation';
-import { buildModel, NetworkModel } from './template-model';
+import { buildModel, mergeTemplates, NetworkModel } from './template-model';
 import { invalid, validateIpv4Cidr } from '../private/validation';
 
 /** Options of an analyzer. */
@@ -31,6 +31,23 @@ export interface EgressAnalyzerOptions {
    * @default false
    */
   readonly ignoreSecurityGroups?: boolean;
+
+  /**
+   * The templates of other stacks this one imports from (`Fn::ImportValue`), such as the stack of the
+   * VPC a notebook uses: their resources join the analysis, so a workload and its VPC in different
+   * stacks are analyzed as one network. Only this template's workloads are listed.
+   *
+   * @default - fromStack(): every other stack of the same assembly; fromTemplate(): none
+   */
+  readonly otherTemplates?: EgressTemplate[];
+}
+
+/** The template of another stack. */
+export interface EgressTemplate {
+  /** The stack's name; its resources appear as `<name>/<logical id>` in verdicts. */
+  readonly stackName: string;
+  /** The synthesized template (parsed JSON). */
+  readonly template: any;
 }
 
 /** One question: can `source` reach `destination`? */
@@ -61,7 +78,10 @@ export class EgressAnalyzer {
     const assembly = Stage.of(stack)!.synth();
     const template = assembly.getStackArtifact(stack.artifactId).template;
     const region = options.region ?? (Token.isUnresolved(stack.region) ? undefined : stack.region);
-    return new EgressAnalyzer(template, { ...options, region });
+    const otherTemplates = options.otherTemplates ?? assembly.stacks
+      .filter((s) => s.id !== stack.artifactId)
+      .map((s) => ({ stackName: s.stackName, template: s.template }));
+    return new EgressAnalyzer(template, { ...options, region, otherTemplates });
   }
 
   /** Analyzes a synthesized CloudFormation template (the parsed JSON). */
@@ -79,15 +99,17 @@ export class EgressAnalyzer {
   private readonly evaluator: Evaluator;
 
   private constructor(private readonly template: any, private readonly options: EgressAnalyzerOptions) {
-    this.model = buildModel(template, options.region);
+    const others = (options.otherTemplates ?? []).map((t) => ({ name: t.stackName, template: t.template }));
+    this.model = buildModel(mergeTemplates(template, others), options.region);
     this.region = this.model.region;
     (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
     this.evaluator = new Evaluator(this.model, options.s3Ranges, options.ignoreSecurityGroups);
   }
 
-  /** Every SageMaker notebook instance, Studio domain and Studio user profile of the template. */
+  /** Every SageMaker notebook instance, Studio domain (and its shared spaces) and Studio user profile of the template. */
   public get workloads(): EgressSource[] {
-    return this.model.workloads.map((w) => EgressSource.workloadLogicalId(w.id));
+    // Resources of other templates carry a `<stack>/` prefix; a logical id never has a slash.
+    return this.model.workloads.filter((w) => !w.id.includes('/')).map((w) => EgressSource.workloadLogicalId(w.id));
   }
 
   /** Answers one question. */
@@ -105,7 +127,11 @@ export class EgressAnalyzer {
    * the Amazon-provided DNS resolver.
    */
   public expectedDestinations(): EgressDestination[] {
-    const services = [...new Set(this.model.interfaceEndpoints.map((e) => e.service).filter((s) => s !== 's3'))].sort();
+    // Endpoints of the VPCs this template's workloads run in (other stacks joined for imports may have more).
+    const own = this.model.workloads.filter((w) => !w.id.includes('/'));
+    const vpcs = new Set(own.flatMap((w) => w.subnets).map((s) => this.model.subnets.get(s)?.vpc).filter((v) => v !== undefined));
+    const endpoints = this.model.interfaceEndpoints.filter((e) => vpcs.size === 0 || (e.vpc !== undefined && vpcs.has(e.vpc)));
+    const services = [...new Set(endpoints.map((e) => e.service).filter((s) => s !== 's3'))].sort();
     return [
       ...services.map((s) => EgressDestination.awsService(s)),
       EgressDestination.s3(),

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack, Token } from 'aws-cdk-lib';
 import { EgressAnalyzer } from './egress-analyzer';
 import { EgressDestination } from './egress-destination';
@@ -79,9 +80,13 @@ export class EgressPolicy implements IPolicyValidationPlugin {
       const region = stacks.get(t.stackConstructPath)?.region;
       return [t.templatePath, region && !Token.isUnresolved(region) ? region : undefined];
     }));
-    for (const templatePath of context.templatePaths) {
-      const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
-      const analyzer = EgressAnalyzer.fromTemplate(template, { region: this.props.region ?? regionOf.get(templatePath) ?? context.region });
+    const templates = new Map(context.templatePaths.map((p) => [p, JSON.parse(fs.readFileSync(p, 'utf8'))]));
+    for (const [templatePath, template] of templates) {
+      // The app's other stacks join the analysis, for workloads whose VPC is in another stack.
+      const otherTemplates = [...templates].filter(([p]) => p !== templatePath)
+        .map(([p, t]) => ({ stackName: path.basename(p).replace(/\.template\.json$/, ''), template: t }));
+      const region = this.props.region ?? regionOf.get(templatePath) ?? context.region;
+      const analyzer = EgressAnalyzer.fromTemplate(template, { region, otherTemplates });
       violations.push(...this.check(analyzer).map((found) => ({
         ruleName: found.rule,
         description: found.description,

@@ -624,3 +624,52 @@ export function buildModel(template: any, region?: string): NetworkModel {
     hostnames,
   };
 }
+
+/** Another stack's template, whose exports a template imports. */
+export interface NamedTemplate {
+  readonly name: string;
+  readonly template: any;
+}
+
+/**
+ * One template with the stacks it imports from: the other templates' resources are added under
+ * `<stack name>/<logical id>` and each `Fn::ImportValue` of an export they declare is replaced by the
+ * exported value, so that a workload in one stack and its VPC in another are one network. The primary
+ * template's logical ids are unchanged.
+ */
+export function mergeTemplates(primary: any, others: NamedTemplate[]): any {
+  if (others.length === 0) return primary;
+  const rename = (value: unknown, prefix: string): unknown => {
+    if (Array.isArray(value)) return value.map((v) => rename(v, prefix));
+    if (!value || typeof value !== 'object') return value;
+    const v = value as Record<string, unknown>;
+    if (prefix && typeof v.Ref === 'string' && !v.Ref.startsWith('AWS::')) return { Ref: `${prefix}${v.Ref}` };
+    const getAtt = v['Fn::GetAtt'];
+    if (prefix && Array.isArray(getAtt) && typeof getAtt[0] === 'string') return { 'Fn::GetAtt': [`${prefix}${getAtt[0]}`, ...getAtt.slice(1)] };
+    if (prefix && typeof getAtt === 'string') return { 'Fn::GetAtt': `${prefix}${getAtt}` };
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x, prefix)]));
+  };
+  const parts = [{ prefix: '', template: primary }, ...others.map((o) => ({ prefix: `${o.name}/`, template: o.template }))].map(({ prefix, template }) => ({
+    prefix,
+    resources: rename(template?.Resources ?? {}, prefix) as Record<string, unknown>,
+    outputs: rename(template?.Outputs ?? {}, prefix) as Record<string, { Value?: unknown; Export?: { Name?: unknown } }>,
+  }));
+  const exported = new Map<string, unknown>();
+  for (const part of parts) {
+    for (const output of Object.values(part.outputs)) {
+      if (typeof output?.Export?.Name === 'string') exported.set(output.Export.Name, output.Value);
+    }
+  }
+  const resolveImports = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolveImports);
+    if (!value || typeof value !== 'object') return value;
+    const imported = (value as Record<string, unknown>)['Fn::ImportValue'];
+    if (typeof imported === 'string' && exported.has(imported)) return exported.get(imported);
+    return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, resolveImports(x)]));
+  };
+  const resources: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [id, resource] of Object.entries(part.resources)) resources[`${part.prefix}${id}`] = resolveImports(resource);
+  }
+  return { ...primary, Resources: resources };
+}

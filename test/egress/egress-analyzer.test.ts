@@ -493,3 +493,36 @@ describe('second review: uncertain entries in every combination, imported compon
     expect(check(bare, EgressDestination.internet()).path[0]).toMatchObject({ kind: EgressHopKind.SECURITY_GROUP_EGRESS, component: 'Vpc.DefaultSecurityGroup', allowed: true });
   });
 });
+
+describe('a workload and its VPC in different stacks', () => {
+  function twoStacks() {
+    const app = new App();
+    const env = { region: 'eu-west-1', account: '111111111111' };
+    const networkStack = new Stack(app, 'Network', { env });
+    const network = new RestrictedEgressVpc(networkStack, 'Network', { internetEgress: InternetEgress.none() });
+    const notebookStack = new Stack(app, 'Notebooks', { env });
+    const nb = new NoInternetNotebook(notebookStack, 'Notebook', { vpc: network.vpc });
+    return { app, notebookStack, nb };
+  }
+
+  test('fromStack() joins the other stacks: the notebook\'s endpoints and S3 are reachable through the imports, the internet is not', () => {
+    const { notebookStack, nb } = twoStacks();
+    const analyzer = EgressAnalyzer.fromStack(notebookStack);
+    // Only the notebook stack's own workloads are listed; the network stack's resources join as Network/<id>.
+    expect(analyzer.workloads.map((w) => w.description)).toEqual([expect.stringMatching(/^Notebook[0-9A-F]{8}$/)]);
+    const source = EgressSource.workload(nb);
+    const api = analyzer.check({ source, destination: EgressDestination.awsService('sagemaker.api') });
+    expect(api.outcome).toBe(EgressOutcome.REACHABLE);
+    expect(api.path.find((h) => h.kind === EgressHopKind.SECURITY_GROUP_INGRESS)?.component).toMatch(/^Network\/NetworkEndpointSecurityGroup/);
+    expect(analyzer.check({ source, destination: EgressDestination.s3() }).outcome).toBe(EgressOutcome.REACHABLE);
+    expect(analyzer.check({ source, destination: EgressDestination.internet() }).blockedBy?.kind).toBe(EgressHopKind.SECURITY_GROUP_EGRESS);
+  });
+
+  test('the notebook\'s template alone cannot prove it: UNKNOWN', () => {
+    const { app, notebookStack } = twoStacks();
+    const alone = app.synth().getStackArtifact(notebookStack.artifactId).template;
+    const analyzer = EgressAnalyzer.fromTemplate(alone);
+    const verdict = analyzer.check({ source: analyzer.workloads[0], destination: EgressDestination.awsService('sagemaker.api') });
+    expect(verdict.outcome).toBe(EgressOutcome.UNKNOWN);
+  });
+});

@@ -64,6 +64,15 @@ describe('EgressPolicy (policy-validation plugin)', () => {
     expect(() => a.synth()).not.toThrow();
   });
 
+  test('a notebook in another stack than its VPC is proved across the stacks', () => {
+    const a = new App();
+    Validations.of(a).addPlugins(new EgressPolicy({ required: [...NOTEBOOK_NEEDS, EgressDestination.s3()] }));
+    const env = { region: 'eu-west-1', account: '111111111111' };
+    const network = new RestrictedEgressVpc(new Stack(a, 'Network', { env }), 'Network', { internetEgress: InternetEgress.none() });
+    new NoInternetNotebook(new Stack(a, 'Notebooks', { env }), 'Notebook', { vpc: network.vpc });
+    expect(() => a.synth()).not.toThrow();
+  });
+
   test('enforcement WARN reports the same violations without failing synthesis', () => {
     const errors: string[] = [];
     const spy = jest.spyOn(console, 'error').mockImplementation((m: string) => { errors.push(String(m)); });
