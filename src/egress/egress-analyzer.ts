@@ -97,13 +97,16 @@ export class EgressAnalyzer {
 
   private readonly model: NetworkModel;
   private readonly evaluator: Evaluator;
+  /** The same model with the security groups set aside, for report()'s second line of defence. */
+  private readonly networkLayerOnly: Evaluator;
 
-  private constructor(private readonly template: any, private readonly options: EgressAnalyzerOptions) {
+  private constructor(template: any, options: EgressAnalyzerOptions) {
     const others = (options.otherTemplates ?? []).map((t) => ({ name: t.stackName, template: t.template }));
     this.model = buildModel(mergeTemplates(template, others), options.region);
     this.region = this.model.region;
     (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
     this.evaluator = new Evaluator(this.model, options.s3Ranges, options.ignoreSecurityGroups);
+    this.networkLayerOnly = new Evaluator(this.model, options.s3Ranges, true);
   }
 
   /** Every SageMaker notebook instance, Studio domain (and its shared spaces) and Studio user profile of the template. */
@@ -114,10 +117,14 @@ export class EgressAnalyzer {
 
   /** Answers one question. */
   public check(query: EgressQuery): EgressVerdict {
+    return this.answer(query, this.evaluator);
+  }
+
+  private answer(query: EgressQuery, evaluator: Evaluator): EgressVerdict {
     const notes: string[] = [];
     const source = query.source._resolve(this.model);
     const destination = query.destination._resolve(this.region, notes);
-    const evaluation = this.evaluator.evaluate(source, destination);
+    const evaluation = evaluator.evaluate(source, destination);
     return verdictOf(source.label, query.destination.description, evaluation.paths, [...notes, ...evaluation.notes]);
   }
 
@@ -193,14 +200,13 @@ export class EgressAnalyzer {
   public report(destinations?: EgressDestination[]): string {
     const all = destinations ?? [...this.expectedDestinations(), ...this.probes()];
     const width = Math.max(...all.map((d) => d.description.length), 'destination'.length);
-    const layered = new EgressAnalyzer(this.template, { ...this.options, ignoreSecurityGroups: true });
     const lines: string[] = [];
     for (const source of this.workloads) {
       lines.push(`  ${source.description}`);
       lines.push(`    ${'destination'.padEnd(width)}  ${'verdict'.padEnd(9)}  ${'without security groups'.padEnd(32)}  path, or what blocks it`);
       for (const destination of all) {
         const verdict = this.check({ source, destination });
-        const second = layered.check({ source, destination });
+        const second = this.answer({ source, destination }, this.networkLayerOnly);
         lines.push(`    ${verdict.destination.padEnd(width)}  ${verdict.outcome.padEnd(9)}  ${shortVerdict(second).padEnd(32)}  ${shortVerdict(verdict, true)}`);
       }
     }

@@ -6,7 +6,7 @@
  */
 import { EgressHop, EgressHopKind, EgressOutcome } from './egress-verdict';
 import { AclRule, coverage, evaluateAcl, PortSpan, prefixLength, PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, selectRoute } from './rules';
-import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SecurityGroupModel, SgPeer, SgRule, SubnetModel, THIS_REGION } from './template-model';
+import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SgPeer, SgRule, SubnetModel, THIS_REGION } from './template-model';
 
 /**
  * Ephemeral ports of the client (Amazon Linux, so SageMaker notebooks and apps), from the VPC user
@@ -387,61 +387,47 @@ export class Evaluator {
     return `${rule.id} covers only part of ${address}: the answer depends on the workload's address`;
   }
 
-  private groups(keys: string[]): Array<SecurityGroupModel | string> {
-    return keys.map((k) => this.model.securityGroups.get(k) ?? k);
-  }
-
   private securityGroupEgress(
     sourceGroups: string[], address: Address, destinationGroups: string[] | undefined, protocol: number, port: number,
   ): EgressHop {
-    const what = `${protocolName(protocol)}/${port} to ${address.label}`;
-    if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups.join(', '), 'set aside', true, `security groups set aside: ${what} assumed allowed`);
-    const groups = this.groups(sourceGroups);
-    let maybe: { group: string; rule: SgRule } | undefined;
-    for (const group of groups) {
-      if (typeof group === 'string') continue;
-      const found = this.firstRule(group.egress, protocol, port, (r) => this.peerMatches(r.peer, address, destinationGroups));
-      const rule = found.sure;
-      if (rule) return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, group.id, rule.id, true, `${rule.id} allows ${what}${rule.description ? ` ("${rule.description}")` : ''}`);
-      if (found.maybe && !maybe) maybe = { group: group.id, rule: found.maybe };
-    }
-    if (maybe) {
-      return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, maybe.group, maybe.rule.id, false, this.uncertainty(maybe.rule, address.label), false);
-    }
-    const unknown = groups.filter((g): g is string => typeof g === 'string');
-    if (unknown.length > 0) {
-      return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, unknown[0], '-', false, `security group ${unknown[0].replace(/^external:/, '')} is not defined in this template: its egress rules are unknown`, false);
-    }
-    if (groups.length === 0) {
-      return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, '-', '-', false, 'the workload has no security group in the template', false);
-    }
-    return this.hop(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups.join(', '), '-', false, `no egress rule of ${sourceGroups.join(', ')} allows ${what}`);
+    return this.securityGroupRules(EgressHopKind.SECURITY_GROUP_EGRESS, sourceGroups, address, destinationGroups, protocol, port,
+      `${protocolName(protocol)}/${port} to ${address.label}`, 'the workload has no security group in the template');
   }
 
   private securityGroupIngress(
     destinationGroups: string[], sourceGroups: string[], sourceSubnet: SubnetModel, protocol: number, port: number,
   ): EgressHop {
     const from = this.subnetAddress(sourceSubnet);
-    if (this.ignoreSecurityGroups) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, destinationGroups.join(', '), 'set aside', true, 'security groups set aside');
-    const groups = this.groups(destinationGroups);
+    return this.securityGroupRules(EgressHopKind.SECURITY_GROUP_INGRESS, destinationGroups, from, sourceGroups, protocol, port,
+      `${protocolName(protocol)}/${port} from the workload's security groups or ${from.label}`);
+  }
+
+  /**
+   * Whether one of `groupKeys` has a rule (egress or ingress, by `kind`) for the traffic: the first rule
+   * that surely allows it, else one that might (values known only at deploy time), else none.
+   */
+  private securityGroupRules(
+    kind: EgressHopKind, groupKeys: string[], peer: Address, peerGroups: string[] | undefined,
+    protocol: number, port: number, what: string, noGroups?: string,
+  ): EgressHop {
+    const direction = kind === EgressHopKind.SECURITY_GROUP_EGRESS ? 'egress' : 'ingress';
+    if (this.ignoreSecurityGroups) return this.hop(kind, groupKeys.join(', '), 'set aside', true, `security groups set aside: ${what} assumed allowed`);
+    const groups = groupKeys.map((k) => this.model.securityGroups.get(k) ?? k);
     let maybe: { group: string; rule: SgRule } | undefined;
     for (const group of groups) {
       if (typeof group === 'string') continue;
-      const found = this.firstRule(group.ingress, protocol, port, (r) => this.peerMatches(r.peer, from, sourceGroups));
+      const found = this.firstRule(direction === 'egress' ? group.egress : group.ingress, protocol, port, (r) => this.peerMatches(r.peer, peer, peerGroups));
       const rule = found.sure;
-      if (rule) {
-        return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, group.id, rule.id, true,
-          `${rule.id} allows ${protocolName(protocol)}/${port} from the workload${rule.description ? ` ("${rule.description}")` : ''}`);
-      }
+      if (rule) return this.hop(kind, group.id, rule.id, true, `${rule.id} allows ${what}${rule.description ? ` ("${rule.description}")` : ''}`);
       if (found.maybe && !maybe) maybe = { group: group.id, rule: found.maybe };
     }
-    if (maybe) {
-      return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, maybe.group, maybe.rule.id, false, this.uncertainty(maybe.rule, from.label), false);
-    }
+    if (maybe) return this.hop(kind, maybe.group, maybe.rule.id, false, this.uncertainty(maybe.rule, peer.label), false);
     const unknown = groups.find((g): g is string => typeof g === 'string');
-    if (unknown) return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, unknown, '-', false, `security group ${unknown} is not defined in this template: its ingress rules are unknown`, false);
-    return this.hop(EgressHopKind.SECURITY_GROUP_INGRESS, destinationGroups.join(', '), '-', false,
-      `no ingress rule of ${destinationGroups.join(', ')} allows ${protocolName(protocol)}/${port} from the workload's security groups or ${from.label}`);
+    if (unknown) {
+      return this.hop(kind, unknown, '-', false, `security group ${unknown.replace(/^external:/, '')} is not defined in this template: its ${direction} rules are unknown`, false);
+    }
+    if (groups.length === 0 && noGroups) return this.hop(kind, '-', '-', false, noGroups, false);
+    return this.hop(kind, groupKeys.join(', '), '-', false, `no ${direction} rule of ${groupKeys.join(', ')} allows ${what}`);
   }
 
   private acl(subnet: SubnetModel, direction: 'in' | 'out', peer: Address, protocol: number, ports: PortSpan, kind: EgressHopKind): EgressHop {
