@@ -84,6 +84,10 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('scripts/**/*.ts');
 
+// Lifecycle scripts are files beside their construct (src/*.sh), shellchecked and tested as they are;
+// the construct reads them at synth time from lib/ in the published package.
+project.compileTask.exec('cp src/*.sh lib/');
+
 // README and docstring examples must compile, so Construct Hub shows correct Python.
 const rosetta = project.addTask('rosetta:extract', {
   description: 'Compile README and API examples with jsii-rosetta (strict)',

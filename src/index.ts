@@ -6,3 +6,4 @@ export * from './no-internet-notebook';
 export * from './pypi-allowlist-security-group';
 export * from './no-internet-studio';
 export * from './egress';
+export * from './codeartifact-pypi-mirror';

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Fn, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './private/acknowledge';
+import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
@@ -14,8 +15,6 @@ import { allowAwsEndpoints, workloadSubnetSelection } from './private/workload-a
 /** SageMaker's limits on a notebook instance's ML storage volume, in GB. */
 const MIN_VOLUME_GB = 5;
 const MAX_VOLUME_GB = 16384;
-/** SageMaker's limit on each lifecycle script (OnCreate / OnStart content), in characters after base64. */
-const MAX_LIFECYCLE_SCRIPT_CHARS = 16384;
 /** SageMaker accepts at most this many security groups on a notebook instance. */
 const MAX_SECURITY_GROUPS = 5;
 /** Notebook instances write jupyter and lifecycle-configuration logs under this group. */
@@ -135,6 +134,8 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
   public readonly volumeKey: kms.IKey;
   /** Network access of the notebook. */
   public readonly connections: ec2.Connections;
+  /** The VPC the notebook is placed in. */
+  public readonly vpc: ec2.IVpc;
   /** The subnet the notebook is placed in. */
   public readonly subnet: ec2.ISubnet;
 
@@ -159,6 +160,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       `SageMaker accepts ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB} GB`);
     validateSageMakerName('notebookInstanceName', props.notebookInstanceName, 63);
 
+    this.vpc = props.vpc;
     this.subnet = this.selectSubnet(props);
 
     this.volumeKey = props.volumeKey ?? new kms.Key(this, 'VolumeKey', {
@@ -292,33 +294,16 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
 
   private ensureLifecycleConfig(): void {
     if (this.lifecycleConfig) return;
-    const script = (commands: string[]) => {
-      const text = lifecycleScript(commands);
-      return Token.isUnresolved(text) ? Fn.base64(text) : Buffer.from(text, 'utf8').toString('base64');
-    };
     this.lifecycleConfig = new sagemaker.CfnNotebookInstanceLifecycleConfig(this, 'LifecycleConfig', {
-      onCreate: Lazy.any({ produce: () => this.onCreateCommands.length ? [{ content: script(this.onCreateCommands) }] : undefined }),
-      onStart: Lazy.any({ produce: () => this.onStartCommands.length ? [{ content: script(this.onStartCommands) }] : undefined }),
+      onCreate: Lazy.any({ produce: () => this.onCreateCommands.length ? [{ content: lifecycleContent(this.onCreateCommands) }] : undefined }),
+      onStart: Lazy.any({ produce: () => this.onStartCommands.length ? [{ content: lifecycleContent(this.onStartCommands) }] : undefined }),
     });
   }
 
   private validateLifecycleScripts(): string[] {
-    const errors: string[] = [];
-    const check = (prop: string, commands: string[]) => {
-      const text = lifecycleScript(commands);
-      if (Token.isUnresolved(text)) return;
-      const encoded = Buffer.from(text, 'utf8').toString('base64').length;
-      if (encoded > MAX_LIFECYCLE_SCRIPT_CHARS) {
-        errors.push(`${prop} must fit SageMaker's ${MAX_LIFECYCLE_SCRIPT_CHARS}-character lifecycle script limit (base64), got: ${encoded} characters — move the work into a script fetched from S3 and run it from a short command`);
-      }
-    };
-    check('onCreateCommands', this.onCreateCommands);
-    check('onStartCommands', this.onStartCommands);
-    return errors;
+    return [
+      ...lifecycleScriptErrors('onCreateCommands', this.onCreateCommands),
+      ...lifecycleScriptErrors('onStartCommands', this.onStartCommands),
+    ];
   }
-}
-
-/** The lifecycle script SageMaker runs: fail on the first error rather than start half-configured. */
-function lifecycleScript(commands: string[]): string {
-  return ['#!/bin/bash', 'set -euo pipefail', ...commands, ''].join('\n');
 }

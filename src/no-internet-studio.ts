@@ -1,4 +1,5 @@
-import { Annotations, Aws, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as crypto from 'crypto';
+import { Annotations, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +9,7 @@ import { Construct } from 'constructs';
 import { EndpointSet } from './endpoint-set';
 import { NoInternetStudioDomainDeletionFunction } from './no-internet-studio.domain-deletion-function';
 import { acknowledgeNagFindings } from './private/acknowledge';
+import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { deployDeployTimeHandler } from './private/scheduled-handler';
@@ -189,11 +191,14 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
   public readonly encryptionKey: kms.IKey;
   /** Network access of the domain's default and shared-space apps. */
   public readonly connections: ec2.Connections;
+  /** The VPC of the domain. */
+  public readonly vpc: ec2.IVpc;
   /** The domain's subnets. */
   public readonly subnets: ec2.ISubnet[];
 
   private readonly domain: sagemaker.CfnDomain;
-  private readonly vpc: ec2.IVpc;
+  private readonly jupyterLabStartCommands: string[] = [];
+  private jupyterLabLifecycleConfig?: sagemaker.CfnStudioLifecycleConfig;
   private readonly authMode: StudioAuthMode;
   private readonly ownSecurityGroups?: ec2.ISecurityGroup[];
   private readonly profiles = new Map<string, { profile: sagemaker.CfnUserProfile; connections: ec2.Connections }>();
@@ -281,11 +286,13 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
         defaultLandingUri: 'studio::',
         // Notebook sharing writes snapshots to an S3 bucket of the user's choice: off until one is configured.
         sharingSettings: { notebookOutputOption: 'Disabled' },
+        jupyterLabAppSettings: Lazy.any({ produce: () => this.jupyterLabAppSettings() }),
       },
       // Shared spaces take their settings from here, not from the user settings.
       defaultSpaceSettings: {
         executionRole: role.roleArn,
         securityGroups: sharedSpaceGroupIds,
+        jupyterLabAppSettings: Lazy.any({ produce: () => this.jupyterLabAppSettings() }),
       },
     });
     this.domainId = this.domain.attrDomainId;
@@ -368,6 +375,31 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
   }
 
   /**
+   * Adds shell commands to the lifecycle script of the domain's JupyterLab apps, in private and shared
+   * spaces. They run at every start of an app, as the app's user, with `set -euo pipefail`; SageMaker
+   * stops a script after 5 minutes, and a failed script fails the app's start.
+   */
+  public addJupyterLabStartCommands(...commands: string[]): void {
+    this.jupyterLabStartCommands.push(...commands);
+    if (this.jupyterLabLifecycleConfig) return;
+    const config: sagemaker.CfnStudioLifecycleConfig = new sagemaker.CfnStudioLifecycleConfig(this, 'JupyterLabLifecycleConfig', {
+      studioLifecycleConfigAppType: 'JupyterLab',
+      // SageMaker cannot update a Studio lifecycle configuration, so CloudFormation replaces it, creating
+      // the new one first: its name must change with its content (names are unique per account and region).
+      studioLifecycleConfigName: Lazy.string({
+        produce: (): string => {
+          const content = JSON.stringify(Stack.of(config).resolve(config.studioLifecycleConfigContent));
+          const hash = crypto.createHash('sha256').update(content).digest('hex').slice(0, 8);
+          return `${Names.uniqueResourceName(config, { maxLength: MAX_NAME_LENGTH - 9, separator: '-' })}-${hash}`;
+        },
+      }),
+      studioLifecycleConfigContent: Lazy.string({ produce: () => lifecycleContent(this.jupyterLabStartCommands) }),
+    });
+    this.jupyterLabLifecycleConfig = config;
+    this.node.addValidation({ validate: () => lifecycleScriptErrors('addJupyterLabStartCommands', this.jupyterLabStartCommands) });
+  }
+
+  /**
    * Lets the users' apps read objects of `bucket` (and use its key, if any).
    *
    * @param objectsKeyPattern restrict to matching keys, e.g. `datasets/*`
@@ -383,6 +415,13 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
    */
   public grantReadWriteBucket(bucket: s3.IBucket, objectsKeyPattern?: string): iam.Grant {
     return bucket.grantReadWrite(this, objectsKeyPattern);
+  }
+
+  /** The JupyterLab settings of users and shared spaces: the lifecycle script as their default, if there is one. */
+  private jupyterLabAppSettings(): sagemaker.CfnDomain.JupyterLabAppSettingsProperty | undefined {
+    const arn = this.jupyterLabLifecycleConfig?.attrStudioLifecycleConfigArn;
+    if (!arn) return undefined;
+    return { defaultResourceSpec: { lifecycleConfigArn: arn }, lifecycleConfigArns: [arn] };
   }
 
   private selectSubnets(props: NoInternetStudioProps): ec2.ISubnet[] {

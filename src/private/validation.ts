@@ -96,3 +96,47 @@ export function validateNotebookPlatform(prop: string, platformIdentifier: strin
       `AL2023 notebooks do not run on ml.${AL2023_UNSUPPORTED_FAMILIES.join('.*, ml.')}.*; choose a current family such as ml.g5 or ml.p4d`);
   }
 }
+
+/**
+ * A CodeArtifact domain name: 2 to 50 lowercase letters, digits and hyphens, starting with a letter
+ * and ending with a letter or digit (CreateDomain API: `[a-z][a-z0-9\-]{0,48}[a-z0-9]`).
+ */
+export function validateCodeArtifactDomainName(prop: string, name: string | undefined): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  if (!/^[a-z][a-z0-9-]{0,48}[a-z0-9]$/.test(name)) {
+    const lower = name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^[^a-z]+/, '').replace(/[^a-z0-9]+$/, '').slice(0, 50);
+    invalid(prop, 'be a CodeArtifact domain name: 2 to 50 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit',
+      name, /^[a-z][a-z0-9-]{0,48}[a-z0-9]$/.test(lower) ? `did you mean "${lower}"?` : 'use a name such as "ml-packages"');
+  }
+}
+
+/**
+ * A CodeArtifact repository name: 2 to 100 letters, digits, dots, underscores and hyphens, starting
+ * with a letter or digit (CreateRepository API: `[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`).
+ */
+export function validateCodeArtifactRepositoryName(prop: string, name: string | undefined): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/.test(name)) {
+    invalid(prop, 'be a CodeArtifact repository name: 2 to 100 letters, digits, dots, underscores and hyphens, starting with a letter or digit',
+      name, 'use a name such as "pypi"');
+  }
+}
+
+/**
+ * An internal Python package: a normalized name (PEP 503: lowercase, runs of `.`, `_` and `-` written
+ * as one `-`), or a prefix of one followed by `*`. CodeArtifact matches package groups against
+ * normalized names.
+ */
+export function validatePythonPackagePattern(prop: string, pattern: string): void {
+  if (Token.isUnresolved(pattern)) return;
+  const prefix = pattern.endsWith('*');
+  const name = prefix ? pattern.slice(0, -1) : pattern;
+  // Both forms end with a letter or digit: CodeArtifact's prefix match (`~`) must follow a word character.
+  const normalizedName = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+  if (!normalizedName.test(name)) {
+    const suggestion = name.toLowerCase().replace(/[-_.]+/g, '-').replace(/^-+|-+$/g, '');
+    invalid(prop, 'hold normalized Python package names (lowercase letters and digits, single hyphens between them, e.g. "acme-utils"), ' +
+      'or a prefix of one followed by "*" (e.g. "acme*")', pattern,
+    normalizedName.test(suggestion) ? `did you mean "${suggestion}${prefix ? '*' : ''}"? (pip normalizes names this way)` : 'write the name as pip normalizes it');
+  }
+}

@@ -1,0 +1,421 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aws, CfnResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as codeartifact from 'aws-cdk-lib/aws-codeartifact';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct, IConstruct } from 'constructs';
+import { NoInternetNotebook } from './no-internet-notebook';
+import { NoInternetStudio } from './no-internet-studio';
+import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
+import { closedSecurityGroup } from './private/closed-security-group';
+import {
+  invalid, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
+} from './private/validation';
+import { workloadSubnetSelection } from './private/workload-access';
+import { RestrictedEgressVpc } from './restricted-egress-vpc';
+
+/** CodeArtifact's authorization tokens live at most 12 hours (GetAuthorizationToken, durationSeconds). */
+const TOKEN_LIFETIME = Duration.hours(12);
+/** How often the installed schedule checks whether the login is due (the script's --check-every). */
+const CHECK_EVERY = Duration.minutes(5);
+/** Refresh intervals allowed: a refresh is due at most CHECK_EVERY late, and may need a retry or two. */
+const MIN_REFRESH = Duration.minutes(15);
+const MAX_REFRESH = Duration.hours(11);
+/** The external connection of the Python Package Index (AssociateExternalConnection API). */
+const PYPI_EXTERNAL_CONNECTION = 'public:pypi';
+/** The login script, shipped in the package beside this file and written onto the workload by its lifecycle script. */
+const PIP_LOGIN_SCRIPT = path.join(__dirname, 'codeartifact-pypi-mirror.pip-login.sh');
+const HEREDOC_MARKER = 'CDK_SAGEMAKER_EGRESS_PIP_LOGIN_SCRIPT';
+
+/**
+ * Properties of a `CodeArtifactPypiMirror`.
+ */
+export interface CodeArtifactPypiMirrorProps {
+  /**
+   * The VPC whose workloads install packages. When it is the `vpc` of a `RestrictedEgressVpc`, the
+   * CodeArtifact endpoints are added to it (or reused) behind its endpoint security group.
+   */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Subnets of the CodeArtifact interface endpoints, when the VPC is not a `RestrictedEgressVpc`.
+   *
+   * @default - the VPC's isolated subnets, or its private subnets when it has no isolated ones
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Name of the CodeArtifact domain to create: 2 to 50 lowercase letters, digits and hyphens, starting
+   * with a letter. The name is part of the repository's public DNS name: put nothing sensitive in it.
+   *
+   * @default - a name generated from the construct path
+   */
+  readonly domainName?: string;
+
+  /**
+   * Name of an existing CodeArtifact domain to create the repositories in, instead of creating a domain.
+   *
+   * @default - a domain is created
+   */
+  readonly existingDomainName?: string;
+
+  /**
+   * Account that owns `existingDomainName`.
+   *
+   * @default - this stack's account
+   */
+  readonly existingDomainOwner?: string;
+
+  /**
+   * Customer-managed key encrypting the domain's packages (symmetric; the deploying role needs
+   * kms:DescribeKey and kms:CreateGrant on it). Only for a domain this construct creates.
+   *
+   * @default - a new key with automatic rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Name of the repository pip installs from.
+   *
+   * @default 'pypi'
+   */
+  readonly repositoryName?: string;
+
+  /**
+   * Name of the repository holding the `public:pypi` external connection, upstream of `repositoryName`.
+   *
+   * @default 'pypi-store'
+   */
+  readonly upstreamRepositoryName?: string;
+
+  /**
+   * Internal Python packages whose versions must never come from the public index (protection against
+   * dependency confusion): normalized names such as `acme-utils`, or prefixes such as `acme*`. Each
+   * becomes a CodeArtifact package group that blocks the external upstream and allows publishing.
+   *
+   * @default - none: every package may come from PyPI
+   */
+  readonly internalPackages?: string[];
+
+  /**
+   * How often workloads configured with `configurePip()` renew their CodeArtifact token (valid 12
+   * hours), from 15 minutes to 11 hours.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly tokenRefreshInterval?: Duration;
+
+  /**
+   * What happens to the domain (if created) and the repositories when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN - published packages outlive the stack
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A PyPI mirror inside the AWS network: an AWS CodeArtifact repository with the public PyPI as its
+ * upstream, reached only through the `codeartifact.api` and `codeartifact.repositories` interface
+ * endpoints (private DNS), with pip configured on notebooks and Studio apps by their lifecycle scripts.
+ *
+ * No internet route, IP allowlist or S3 access is needed: CodeArtifact fetches from PyPI on its side,
+ * and serves Python packages without the S3 endpoint.
+ */
+export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectable {
+  /** The domain's name. */
+  public readonly domainName: string;
+  /** The account that owns the domain. */
+  public readonly domainOwner: string;
+  /** The domain's ARN. */
+  public readonly domainArn: string;
+  /** The key encrypting the domain, when this construct created the domain. */
+  public readonly encryptionKey?: kms.IKey;
+  /** Name of the repository pip installs from. */
+  public readonly repositoryName: string;
+  /** ARN of the repository pip installs from. */
+  public readonly repositoryArn: string;
+  /** Name of the upstream repository with the PyPI external connection. */
+  public readonly upstreamRepositoryName: string;
+  /** The `codeartifact.api` interface endpoint (tokens and repository endpoints). */
+  public readonly apiEndpoint: ec2.IInterfaceVpcEndpoint;
+  /** The `codeartifact.repositories` interface endpoint (package downloads). */
+  public readonly repositoriesEndpoint: ec2.IInterfaceVpcEndpoint;
+  /** Network access to the two endpoints (port 443). */
+  public readonly connections: ec2.Connections;
+  /** The VPC the endpoints are in. */
+  public readonly vpc: ec2.IVpc;
+  /** How often configured workloads renew their token. */
+  public readonly tokenRefreshInterval: Duration;
+
+  private readonly domainDependency?: CfnResource;
+
+  constructor(scope: Construct, id: string, props: CodeArtifactPypiMirrorProps) {
+    super(scope, id);
+    this.vpc = props.vpc;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.tokenRefreshInterval = props.tokenRefreshInterval ?? Duration.hours(1);
+    validateRefreshInterval(this.tokenRefreshInterval);
+
+    const repositoryName = props.repositoryName ?? 'pypi';
+    const upstreamName = props.upstreamRepositoryName ?? 'pypi-store';
+    validateCodeArtifactRepositoryName('repositoryName', repositoryName);
+    validateCodeArtifactRepositoryName('upstreamRepositoryName', upstreamName);
+    if (!Token.isUnresolved(repositoryName) && !Token.isUnresolved(upstreamName) && repositoryName.toLowerCase() === upstreamName.toLowerCase()) {
+      invalid('upstreamRepositoryName', 'differ from repositoryName (pip installs from one repository; PyPI is connected to the other, upstream of it)',
+        upstreamName, 'leave upstreamRepositoryName unset (default "pypi-store") or choose another name');
+    }
+    for (const pattern of props.internalPackages ?? []) validatePythonPackagePattern('internalPackages', pattern);
+
+    if (props.existingDomainName !== undefined) {
+      for (const [prop, value] of [['domainName', props.domainName], ['encryptionKey', props.encryptionKey]] as const) {
+        if (value !== undefined) {
+          invalid(prop, 'be left unset with existingDomainName (it configures a domain this construct creates)', prop === 'encryptionKey' ? '(a key)' : value,
+            `remove ${prop}, or remove existingDomainName to create a domain`);
+        }
+      }
+      validateCodeArtifactDomainName('existingDomainName', props.existingDomainName);
+      this.domainName = props.existingDomainName;
+      this.domainOwner = props.existingDomainOwner ?? Aws.ACCOUNT_ID;
+      this.domainArn = Stack.of(this).formatArn({
+        service: 'codeartifact', account: this.domainOwner, resource: 'domain', resourceName: this.domainName,
+      });
+    } else {
+      if (props.existingDomainOwner !== undefined) {
+        invalid('existingDomainOwner', 'be given only with existingDomainName', props.existingDomainOwner,
+          'name the existing domain with existingDomainName, or remove existingDomainOwner');
+      }
+      const domainName = props.domainName ?? generatedDomainName(this);
+      validateCodeArtifactDomainName('domainName', domainName);
+      this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+        description: 'Encrypts the packages of a CodeArtifact domain (PyPI mirror)',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const domain = new codeartifact.CfnDomain(this, 'Domain', {
+        domainName,
+        encryptionKey: this.encryptionKey.keyArn,
+      });
+      domain.applyRemovalPolicy(removalPolicy);
+      // The repositories name the domain by its attribute, so CloudFormation creates the domain first
+      // (with the plain name they race it: aws/aws-cdk#15746).
+      this.domainName = domain.attrName;
+      this.domainOwner = domain.attrOwner;
+      this.domainArn = domain.attrArn;
+      this.domainDependency = domain;
+    }
+
+    const domainOwner = props.existingDomainOwner;
+    const upstream = new codeartifact.CfnRepository(this, 'UpstreamRepository', {
+      domainName: this.domainName,
+      domainOwner,
+      repositoryName: upstreamName,
+      description: 'PyPI, fetched by CodeArtifact on first request and kept (upstream of the repository pip uses)',
+      externalConnections: [PYPI_EXTERNAL_CONNECTION],
+    });
+    const repository = new codeartifact.CfnRepository(this, 'Repository', {
+      domainName: this.domainName,
+      domainOwner,
+      repositoryName,
+      description: 'The package index of workloads without internet access: internal packages, and PyPI through its upstream',
+      upstreams: [upstream.attrName],
+    });
+    upstream.applyRemovalPolicy(removalPolicy);
+    repository.applyRemovalPolicy(removalPolicy);
+    this.repositoryName = repository.attrName;
+    this.repositoryArn = repository.attrArn;
+    this.upstreamRepositoryName = upstream.attrName;
+
+    for (const pattern of props.internalPackages ?? []) {
+      const group = new codeartifact.CfnPackageGroup(this, `InternalPackages[${pattern}]`, {
+        domainName: this.domainName,
+        domainOwner,
+        // Python has no namespace: /pypi//<name>$ matches one name, /pypi//<prefix>~ every name it begins.
+        pattern: pattern.endsWith('*') ? `/pypi//${pattern.slice(0, -1)}~` : `/pypi//${pattern}$`,
+        description: 'Internal packages: never taken from the public upstream (dependency confusion)',
+        originConfiguration: {
+          restrictions: {
+            externalUpstream: { restrictionMode: 'BLOCK' },
+            internalUpstream: { restrictionMode: 'ALLOW' },
+            publish: { restrictionMode: 'ALLOW' },
+          },
+        },
+      });
+      group.applyRemovalPolicy(removalPolicy);
+      // Origin controls are in place before the repositories can fetch anything from PyPI.
+      upstream.addDependency(group);
+    }
+
+    const network = RestrictedEgressVpc.ownerOf(props.vpc);
+    if (network) {
+      this.apiEndpoint = network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API);
+      this.repositoriesEndpoint = network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES);
+      this.connections = new ec2.Connections({ securityGroups: [network.endpointSecurityGroup], defaultPort: ec2.Port.tcp(443) });
+    } else {
+      const group = closedSecurityGroup(this, 'EndpointSecurityGroup', props.vpc,
+        'CodeArtifact interface endpoints: HTTPS from workloads configured for the PyPI mirror');
+      const subnets = workloadSubnetSelection(props.vpc, props.vpcSubnets);
+      const endpoint = (id: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, id, {
+        vpc: props.vpc, service, subnets, securityGroups: [group], privateDnsEnabled: true, open: false,
+      });
+      this.apiEndpoint = endpoint('ApiEndpoint', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API);
+      this.repositoriesEndpoint = endpoint('RepositoriesEndpoint', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES);
+      this.connections = new ec2.Connections({ securityGroups: [group], defaultPort: ec2.Port.tcp(443) });
+    }
+    // The api endpoint's private zone (codeartifact.<region>.amazonaws.com) contains the repositories
+    // endpoint's (*.d.codeartifact.<region>.amazonaws.com). AWS's current guide creates both with private
+    // DNS and names no order, but its earlier edition could not serve both names, and concurrent creation
+    // was reported to fail with "conflicting DNS domain" (hashicorp/terraform-provider-aws#17269): create
+    // them one after the other, the api endpoint first.
+    this.repositoriesEndpoint.node.addDependency(this.apiEndpoint);
+  }
+
+  /**
+   * Lets `grantee` install packages: a CodeArtifact token for the domain (with the STS bearer-token
+   * permission, only for CodeArtifact), the repository's endpoint, and reading from it. The upstream
+   * repository needs no grant: CodeArtifact reads it on the repository's behalf.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantActions(grantee, []);
+  }
+
+  /**
+   * Lets `grantee` publish Python packages to the repository (for example with twine), in addition to
+   * reading it.
+   */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    return this.grantActions(grantee, ['codeartifact:PublishPackageVersion']);
+  }
+
+  /**
+   * Configures pip on a notebook: at every start, its lifecycle script installs the login script, logs
+   * pip in to the repository for all of the notebook's users and Python environments (`/etc/pip.conf`,
+   * the repository as the only index), and renews the token every `tokenRefreshInterval` (cron, checked
+   * every 5 minutes) without a restart. Grants the notebook `grantRead()` and HTTPS to the endpoints.
+   */
+  public configurePip(notebook: NoInternetNotebook): void {
+    this.checkSameVpc('notebook', notebook.vpc, notebook.node.path);
+    this.grantRead(notebook);
+    notebook.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the CodeArtifact endpoints (PyPI mirror)');
+    notebook.addOnStartCommands(...this.pipCommands({
+      script: '/usr/local/bin/codeartifact-pip-login',
+      pipConfig: '/etc/pip.conf',
+      mode: '644',
+      stateDir: '/var/lib/codeartifact-pip-login',
+      scheduler: 'auto',
+    }));
+    this.startAfterEndpoints(notebook);
+  }
+
+  /**
+   * Configures pip in the JupyterLab apps of a Studio domain (private and shared spaces): at every app
+   * start, the lifecycle script logs pip in as the app's user (`~/.config/pip/pip.conf`, the repository
+   * as the only index) and keeps the token fresh with a background loop. Grants the domain's execution
+   * role `grantRead()` and the apps HTTPS to the endpoints. Profiles with their own execution role need
+   * `grantRead()` on that role.
+   */
+  public configureStudioPip(studio: NoInternetStudio): void {
+    this.checkSameVpc('studio', studio.vpc, studio.node.path);
+    this.grantRead(studio);
+    // The domain's default security group is on every app of the domain.
+    studio.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the CodeArtifact endpoints (PyPI mirror)');
+    studio.addJupyterLabStartCommands(...this.pipCommands({
+      script: '"$HOME/.local/bin/codeartifact-pip-login"',
+      pipConfig: '"$HOME/.config/pip/pip.conf"',
+      mode: '600',
+      stateDir: '"$HOME/.local/state/codeartifact-pip-login"',
+      scheduler: 'loop',
+    }));
+    this.startAfterEndpoints(studio);
+  }
+
+  private grantActions(grantee: iam.IGrantable, extraActions: string[]): iam.Grant {
+    const token = iam.Grant.addToPrincipal({ grantee, actions: ['codeartifact:GetAuthorizationToken'], resourceArns: [this.domainArn] });
+    const repository = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'],
+      resourceArns: [this.repositoryArn],
+    });
+    let grant = token.combine(repository);
+    if (extraActions.length > 0) {
+      grant = grant.combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: extraActions,
+        // Package ARNs: package/<domain>/<repository>/<format>/<namespace>/<name>; Python has no namespace.
+        resourceArns: [Stack.of(this).formatArn({
+          service: 'codeartifact', account: this.domainOwner, resource: 'package',
+          resourceName: `${this.domainName}/${this.repositoryName}/pypi//*`,
+        })],
+      }));
+    }
+    // GetAuthorizationToken also needs sts:GetServiceBearerToken, which has no resource type: scope it to CodeArtifact.
+    const statement = new iam.PolicyStatement({
+      actions: ['sts:GetServiceBearerToken'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
+    });
+    const result = grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    const policy = result.policyDependable && isConstruct(result.policyDependable) ? cfnResourceOf(result.policyDependable) : undefined;
+    if (policy) {
+      acknowledgeNagFindings(policy, [{
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'sts:GetServiceBearerToken supports no resource type; the statement is limited to CodeArtifact by the sts:AWSServiceName condition (CodeArtifact User Guide, "Provision a user").',
+      }]);
+    }
+    return grant;
+  }
+
+  private pipCommands(target: { script: string; pipConfig: string; mode: string; stateDir: string; scheduler: string }): string[] {
+    const script = fs.readFileSync(PIP_LOGIN_SCRIPT, 'utf8').trimEnd();
+    if (script.split('\n').includes(HEREDOC_MARKER)) throw new Error(`${PIP_LOGIN_SCRIPT} must not contain the line ${HEREDOC_MARKER}`);
+    const options = [
+      '--domain', this.domainName, '--domain-owner', this.domainOwner, '--repository', this.repositoryName, '--region', Stack.of(this).region,
+      '--pip-config', target.pipConfig, '--mode', target.mode, '--state-dir', target.stateDir,
+      '--max-age', `${this.tokenRefreshInterval.toSeconds()}`, '--check-every', `${CHECK_EVERY.toSeconds()}`,
+      '--scheduler', target.scheduler,
+    ];
+    return [
+      `mkdir -p "$(dirname ${target.script})"`,
+      `cat > ${target.script} <<'${HEREDOC_MARKER}'\n${script}\n${HEREDOC_MARKER}`,
+      `chmod 0755 ${target.script}`,
+      `${target.script} start ${options.join(' ')}`,
+    ];
+  }
+
+  private checkSameVpc(prop: string, vpc: ec2.IVpc, path: string): void {
+    const sameId = !Token.isUnresolved(vpc.vpcId) && !Token.isUnresolved(this.vpc.vpcId) && vpc.vpcId === this.vpc.vpcId;
+    if (vpc !== this.vpc && !sameId) {
+      invalid(prop, `be in the mirror's VPC (${this.vpc.node.path}): its endpoints are reachable only from there`, path,
+        'create the mirror with the workload\'s VPC, or a second mirror for that VPC (existingDomainName shares one domain)');
+    }
+  }
+
+  /** The workload starts (and runs its lifecycle script) only once the endpoints and the domain exist. */
+  private startAfterEndpoints(workload: IConstruct): void {
+    const resource = workload.node.defaultChild;
+    if (!resource) return;
+    resource.node.addDependency(this.apiEndpoint, this.repositoriesEndpoint);
+    if (this.domainDependency) resource.node.addDependency(this.domainDependency);
+  }
+}
+
+function validateRefreshInterval(interval: Duration): void {
+  const seconds = interval.toSeconds();
+  if (Token.isUnresolved(seconds)) return;
+  if (seconds < MIN_REFRESH.toSeconds() || seconds > MAX_REFRESH.toSeconds()) {
+    invalid('tokenRefreshInterval', `be from ${MIN_REFRESH.toHumanString()} to ${MAX_REFRESH.toHumanString()}: CodeArtifact tokens live ${TOKEN_LIFETIME.toHumanString()}, ` +
+      `and a refresh is checked every ${CHECK_EVERY.toHumanString()} and may have to be retried`, interval.toHumanString(),
+    'use Duration.hours(1) (the default), or at most Duration.hours(11)');
+  }
+}
+
+/** A domain name from the construct path: lowercase, starting with a letter, at most 50 characters. */
+function generatedDomainName(scope: Construct): string {
+  const unique = Names.uniqueResourceName(scope, { maxLength: 50, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
+  return /^[a-z]/.test(unique) ? unique : `d${unique.slice(0, 49)}`;
+}
+
+function isConstruct(x: unknown): x is IConstruct {
+  return typeof x === 'object' && x !== null && 'node' in x;
+}
