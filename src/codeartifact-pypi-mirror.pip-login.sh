@@ -1,26 +1,13 @@
 #!/bin/bash
 # cdk-sagemaker-egress: log pip in to an AWS CodeArtifact PyPI repository, and keep the login fresh.
-# Installed and run by the lifecycle scripts that CodeArtifactPypiMirror.configurePip() adds.
-#
-#   pip-login start    OPTIONS   at a (re)start: log in now, then schedule; a failed login is reported, not fatal
-#   pip-login login    OPTIONS   refresh the pip configuration now (or only when older than --max-age)
-#   pip-login schedule OPTIONS   check every --check-every seconds whether the login is --max-age old (cron or a loop)
-#
-# OPTIONS
-#   --domain NAME --domain-owner ACCOUNT --repository NAME --region REGION   the repository (required)
-#   --pip-config FILE     pip configuration file to write; repeatable (required)
-#   --mode OCTAL          permissions of the files written (default 600)
-#   --state-dir DIR       where the time of the last login, the log and the loop's pid are kept (required)
-#   --max-age SECONDS     skip the login when the last one is younger (default 0: always log in)
-#   --token-seconds N     lifetime requested for the token, 900 to 43200 (default 43200, CodeArtifact's maximum)
-#   --scheduler KIND      schedule only: cron, loop, or auto (cron when crond runs, else loop; default auto)
-#   --cron-file FILE      schedule only: the cron.d file to write (default /etc/cron.d/codeartifact-pip-login)
-#   --check-every SECONDS schedule only: how often the schedule checks --max-age (default 300)
-#
-# pip never falls back to the public index: the file written names the repository as the only index,
-# with no extra index. If no token was ever obtained, the file sets no-index, so pip installs nothing
-# rather than use pypi.org. A failed refresh keeps the last good file (the token in it stays valid until
-# it expires) and exits 1; the next scheduled check tries again.
+# Written onto notebooks and Studio apps by the lifecycle scripts of CodeArtifactPypiMirror.configurePip().
+#   start|login|schedule --domain D --domain-owner ACCOUNT --repository R --region REGION --pip-config FILE...
+#     --state-dir DIR [--mode 600] [--max-age S] [--token-seconds 43200] [--scheduler auto|cron|loop]
+#     [--cron-file F] [--check-every 300]
+# start: log in now, then schedule; login: log in unless the last login is younger than --max-age;
+# schedule: every --check-every seconds, run login with --max-age (cron when crond runs, else a loop).
+# pip never falls back to the public index: the repository is the only index, and without any token
+# the file says no-index. A failed refresh keeps the last good file (valid until its token expires).
 set -euo pipefail
 
 readonly CALLS_TIMEOUT=(--cli-connect-timeout 10 --cli-read-timeout 20)

@@ -244,7 +244,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
       });
       group.applyRemovalPolicy(removalPolicy);
       // Origin controls are in place before the repositories can fetch anything from PyPI.
-      upstream.addDependency(group);
+      upstream.node.addDependency(group);
     }
 
     const network = RestrictedEgressVpc.ownerOf(props.vpc);

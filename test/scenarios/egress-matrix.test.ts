@@ -25,6 +25,8 @@ const INTENDED: Record<string, Record<string, string[]>> = {
     'Studio.SharedSpaces': [...NOTEBOOK_ENDPOINTS, 'studio', ...ALWAYS],
     'StudioUserProfiledatascientist': [...NOTEBOOK_ENDPOINTS, 'studio', ...ALWAYS],
   },
+  // pip reaches the mirror through its endpoints; PyPI itself stays unreachable.
+  NotebookIsolatedMirror: { Notebook: [...NOTEBOOK_ENDPOINTS, 'codeartifact.api', 'codeartifact.repositories', ...ALWAYS] },
 };
 
 /** What stops the internet when the security groups are set aside. */
@@ -36,6 +38,7 @@ const SECOND_LAYER: Record<string, string> = {
   NotebookIsolatedNaclS3Interface: 'ROUTE',
   NotebookPypiAllowlistNacl: 'NETWORK_ACL_OUTBOUND',
   StudioIsolated: 'ROUTE',
+  NotebookIsolatedMirror: 'ROUTE',
 };
 
 /** A logical id without CDK's hash suffix: `Studio43727D10.SharedSpaces` -> `Studio.SharedSpaces`. */

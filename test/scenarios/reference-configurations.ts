@@ -6,7 +6,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup,
+  CodeArtifactPypiMirror, EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup,
   RestrictedEgressVpc, S3EndpointKind,
 } from '../../src';
 
@@ -113,6 +113,30 @@ export class StudioIsolatedStack extends Stack {
   }
 }
 
+/**
+ * Configuration 8, "isolated notebook with mirror": configuration 2 plus pip through a CodeArtifact
+ * PyPI mirror, reached only through the CodeArtifact interface endpoints. Packages whose names begin
+ * with "acme" are internal: never taken from PyPI (dependency confusion).
+ */
+export class NotebookIsolatedMirrorStack extends Stack {
+  public readonly network: RestrictedEgressVpc;
+  public readonly mirror: CodeArtifactPypiMirror;
+  public readonly notebook: NoInternetNotebook;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.network = new RestrictedEgressVpc(this, 'Network', {
+      internetEgress: InternetEgress.none(),
+    });
+    this.mirror = new CodeArtifactPypiMirror(this, 'PypiMirror', {
+      vpc: this.network.vpc,
+      internalPackages: ['acme*'],
+    });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', { vpc: this.network.vpc });
+    this.mirror.configurePip(this.notebook);
+  }
+}
+
 /** Stack names of the reference configurations, in the order they are built. */
 export const REFERENCE_STACK_NAMES = [
   'NotebookNatEgress',
@@ -122,6 +146,7 @@ export const REFERENCE_STACK_NAMES = [
   'NotebookIsolatedNaclS3Interface',
   'NotebookPypiAllowlistNacl',
   'StudioIsolated',
+  'NotebookIsolatedMirror',
 ];
 
 /** Adds every reference configuration to `app`. */
@@ -143,6 +168,7 @@ export function addReferenceConfigurations(app: App): Stack[] {
       naclTightening: NaclTightening.tightened(),
     }),
     new StudioIsolatedStack(app, 'StudioIsolated', { description: 'cdk-sagemaker-egress reference: SageMaker Studio and JumpStart with no internet route' }),
+    new NotebookIsolatedMirrorStack(app, 'NotebookIsolatedMirror', { description: 'cdk-sagemaker-egress reference: no internet route, pip through a CodeArtifact PyPI mirror' }),
   ];
 }
 
@@ -154,6 +180,9 @@ export function addReferenceConfigurations(app: App): Stack[] {
 export function referenceEgressPolicy(): EgressPolicy {
   return new EgressPolicy({
     required: ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs'].map((s) => EgressDestination.awsService(s)).concat(EgressDestination.s3()),
-    allowed: [EgressDestination.awsService('studio'), EgressDestination.host('pypi.org'), EgressDestination.host('files.pythonhosted.org')],
+    allowed: [
+      EgressDestination.awsService('studio'), EgressDestination.host('pypi.org'), EgressDestination.host('files.pythonhosted.org'),
+      EgressDestination.awsService('codeartifact.api'), EgressDestination.awsService('codeartifact.repositories'),
+    ],
   });
 }
