@@ -15,6 +15,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from cdk_sagemaker_egress import (
+    CodeArtifactPypiMirror,
     EgressAnalyzer,
     EgressDestination,
     EgressOutcome,
@@ -123,6 +124,19 @@ class StudioIsolatedStack(cdk.Stack):
         )
 
 
+class NotebookIsolatedMirrorStack(cdk.Stack):
+    """Configuration 8, "isolated notebook with mirror": pip through a CodeArtifact PyPI mirror, no internet."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.network = RestrictedEgressVpc(self, "Network", internet_egress=InternetEgress.none())
+        self.mirror = CodeArtifactPypiMirror(
+            self, "PypiMirror", vpc=self.network.vpc, internal_packages=["acme*"]
+        )
+        self.notebook = NoInternetNotebook(self, "Notebook", vpc=self.network.vpc)
+        self.mirror.configure_pip(self.notebook)
+
+
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 # The egress the workloads are meant to have: synthesis fails if any of them can reach more, or less.
 cdk.Validations.of(app).add_plugins(
@@ -133,6 +147,8 @@ cdk.Validations.of(app).add_plugins(
             EgressDestination.aws_service("studio"),
             EgressDestination.host("pypi.org"),
             EgressDestination.host("files.pythonhosted.org"),
+            EgressDestination.aws_service("codeartifact.api"),
+            EgressDestination.aws_service("codeartifact.repositories"),
         ],
     )
 )
@@ -165,6 +181,11 @@ StudioIsolatedStack(
     "StudioIsolated",
     description="cdk-sagemaker-egress reference: SageMaker Studio and JumpStart with no internet route",
 )
+NotebookIsolatedMirrorStack(
+    app,
+    "NotebookIsolatedMirror",
+    description="cdk-sagemaker-egress reference: no internet route, pip through a CodeArtifact PyPI mirror",
+)
 assembly = app.synth()
 
 # The analyzer from Python: the isolated notebook reaches its endpoints and S3, and nothing else.
@@ -186,4 +207,18 @@ for destination in [
     blocked_by = f" at {verdict.blocked_by.kind.name} {verdict.blocked_by.component}" if verdict.blocked_by else ""
     print(f"NotebookIsolated {notebook.description} -> {verdict.destination}: {verdict.outcome.name}{blocked_by}")
     if verdict.outcome != expected[verdict.destination]:
+        sys.exit(f"unexpected egress verdict for {verdict.destination}: {verdict.outcome.name}")
+
+# With the mirror: pip's repository is reachable through its endpoint, PyPI itself is not.
+analyzer = EgressAnalyzer.from_template(assembly.get_stack_by_name("NotebookIsolatedMirror").template)
+notebook = analyzer.workloads[0]
+for destination, outcome in [
+    (EgressDestination.aws_service("codeartifact.repositories"), EgressOutcome.REACHABLE),
+    (EgressDestination.aws_service("codeartifact.api"), EgressOutcome.REACHABLE),
+    (EgressDestination.host("pypi.org"), EgressOutcome.BLOCKED),
+    (EgressDestination.host("files.pythonhosted.org"), EgressOutcome.BLOCKED),
+]:
+    verdict = analyzer.check(source=notebook, destination=destination)
+    print(f"NotebookIsolatedMirror {notebook.description} -> {verdict.destination}: {verdict.outcome.name}")
+    if verdict.outcome != outcome:
         sys.exit(f"unexpected egress verdict for {verdict.destination}: {verdict.outcome.name}")

@@ -5,7 +5,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { summarize } from './summary';
-import { EgressAnalyzer } from '../../src';
+import { EgressAnalyzer, EgressDestination } from '../../src';
 import { addReferenceConfigurations, referenceEgressPolicy } from '../../test/scenarios/reference-configurations';
 
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
@@ -13,9 +13,14 @@ Validations.of(app).addPlugins(referenceEgressPolicy());
 addReferenceConfigurations(app);
 const assembly = app.synth();
 
+// The public package index is asked about in every configuration: reachable only where it is allowed.
+const PUBLIC_INDEX = ['pypi.org', 'files.pythonhosted.org'].map((host) => EgressDestination.host(host));
+
 for (const stack of assembly.stacks) {
   console.log(summarize(stack.stackName, stack.template));
   console.log('  egress matrix (offline analysis of the template; blocked: the first component that stops the traffic):');
-  console.log(EgressAnalyzer.fromTemplate(stack.template).report());
+  const analyzer = EgressAnalyzer.fromTemplate(stack.template);
+  const asked = [...analyzer.expectedDestinations(), ...PUBLIC_INDEX, ...analyzer.probes()];
+  console.log(analyzer.report(asked.filter((d, i) => asked.findIndex((o) => o.description === d.description) === i)));
 }
 console.log(`Templates written to ${assembly.directory}`);

@@ -50,5 +50,15 @@ export function summarize(stackName: string, template: CfnTemplate): string {
       `${profiles.length} user profile(s) with their own security group, home file system key ${p.KmsKeyId ? 'customer-managed' : 'AWS-managed'}, ` +
       `home file system on delete: ${retention}`);
   }
+  const repositories = ofType('AWS::CodeArtifact::Repository');
+  if (repositories.length > 0) {
+    const domains = ofType('AWS::CodeArtifact::Domain');
+    const upstream = repositories.find((r) => (r.Properties?.ExternalConnections ?? []).length > 0);
+    const pip = repositories.find((r) => r !== upstream);
+    const groups = ofType('AWS::CodeArtifact::PackageGroup').map((g) => g.Properties?.Pattern);
+    lines.push(`  PyPI mirror:         CodeArtifact ${domains.length ? `domain ${domains[0].Properties?.DomainName} (key ${domains[0].Properties?.EncryptionKey ? 'customer-managed' : 'AWS-managed'})` : 'existing domain'}, ` +
+      `pip installs from "${pip?.Properties?.RepositoryName}" <- "${upstream?.Properties?.RepositoryName}" (${(upstream?.Properties?.ExternalConnections ?? []).join(', ')}); ` +
+      `internal packages never from PyPI: ${groups.join(', ') || 'none'}`);
+  }
   return lines.join('\n');
 }
