@@ -256,7 +256,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
       const group = closedSecurityGroup(this, 'EndpointSecurityGroup', props.vpc,
         'CodeArtifact interface endpoints: HTTPS from workloads configured for the PyPI mirror');
       const subnets = workloadSubnetSelection(props.vpc, props.vpcSubnets);
-      const endpoint = (id: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, id, {
+      const endpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, endpointId, {
         vpc: props.vpc, service, subnets, securityGroups: [group], privateDnsEnabled: true, open: false,
       });
       this.apiEndpoint = endpoint('ApiEndpoint', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API);
@@ -344,7 +344,9 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
         actions: extraActions,
         // Package ARNs: package/<domain>/<repository>/<format>/<namespace>/<name>; Python has no namespace.
         resourceArns: [Stack.of(this).formatArn({
-          service: 'codeartifact', account: this.domainOwner, resource: 'package',
+          service: 'codeartifact',
+          account: this.domainOwner,
+          resource: 'package',
           resourceName: `${this.domainName}/${this.repositoryName}/pypi//*`,
         })],
       }));
@@ -383,10 +385,10 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
     ];
   }
 
-  private checkSameVpc(prop: string, vpc: ec2.IVpc, path: string): void {
+  private checkSameVpc(prop: string, vpc: ec2.IVpc, workloadPath: string): void {
     const sameId = !Token.isUnresolved(vpc.vpcId) && !Token.isUnresolved(this.vpc.vpcId) && vpc.vpcId === this.vpc.vpcId;
     if (vpc !== this.vpc && !sameId) {
-      invalid(prop, `be in the mirror's VPC (${this.vpc.node.path}): its endpoints are reachable only from there`, path,
+      invalid(prop, `be in the mirror's VPC (${this.vpc.node.path}): its endpoints are reachable only from there`, workloadPath,
         'create the mirror with the workload\'s VPC, or a second mirror for that VPC (existingDomainName shares one domain)');
     }
   }

@@ -85,6 +85,11 @@ function options(box: Sandbox, extra: string[] = []): string[] {
   ];
 }
 
+/** Permission bits of a file, e.g. 0o644. */
+function modeOf(file: string): number {
+  return fs.statSync(file).mode % 0o1000;
+}
+
 /** The pip configuration as pip reads it: `key = value` lines of the [global] section. */
 function pipSettings(text: string): Record<string, string> {
   const lines = text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
@@ -114,7 +119,7 @@ describe('login', () => {
       'index-url': `https://aws:${TOKEN}@ml-packages-123456789012.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi/simple/`,
     });
     expect(box.read('etc/pip.conf')).not.toMatch(/extra-index-url|pypi\.org|pythonhosted/);
-    expect(fs.statSync(path.join(box.dir, 'etc', 'pip.conf')).mode & 0o777).toBe(0o644);
+    expect(modeOf(path.join(box.dir, 'etc', 'pip.conf'))).toBe(0o644);
     expect(fs.readdirSync(path.join(box.dir, 'etc'))).toEqual(['pip.conf']); // no temporary file left behind
     expect(box.calls()).toEqual([
       'codeartifact get-authorization-token --domain ml-packages --domain-owner 123456789012 --region eu-west-1 --duration-seconds 43200 ' +
@@ -129,7 +134,7 @@ describe('login', () => {
     const user = path.join(box.dir, 'home', '.config', 'pip', 'pip.conf');
     expect(box.run(['login', ...options(box, ['--pip-config', user, '--mode', '600'])]).status).toBe(0);
     expect(box.read('home/.config/pip/pip.conf')).toBe(box.read('etc/pip.conf'));
-    expect(fs.statSync(user).mode & 0o777).toBe(0o600);
+    expect(modeOf(user)).toBe(0o600);
   });
 
   test('percent-encodes a token that is not URL-safe', () => {
@@ -232,7 +237,7 @@ describe('start and the refresh schedule', () => {
       `*/5 * * * * root ${box.script} login --domain ml-packages --domain-owner 123456789012 --repository pypi --region eu-west-1 --mode 644 ` +
         `--state-dir ${box.dir}/state --max-age 3600 --token-seconds 43200 --pip-config ${box.dir}/etc/pip.conf >>${box.dir}/state/login.log 2>&1`,
     ]);
-    expect(fs.statSync(cron).mode & 0o777).toBe(0o644);
+    expect(modeOf(cron)).toBe(0o644);
     // The scheduled command, run as cron would run it, keeps a fresh login without calling AWS.
     const scheduled = lines[0].replace(/^\*\/5 \* \* \* \* root /, '').replace(/ >>.*$/, '');
     const rerun = spawnSync('bash', ['-c', scheduled], { encoding: 'utf8', env: { PATH: `${box.dir}/bin:/usr/bin:/bin`, SANDBOX: box.dir } });

@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  CodeArtifactPypiMirror, CodeArtifactPypiMirrorProps, EndpointSet, InternetEgress, NoInternetNotebook, NoInternetStudio, RestrictedEgressVpc,
+  CodeArtifactPypiMirror, CodeArtifactPypiMirrorProps, EndpointSet, InternetEgress, NoInternetNotebook, NoInternetStudio,
+  RestrictedEgressVpc,
 } from '../src';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
@@ -154,7 +155,8 @@ describe('CodeArtifactPypiMirror options', () => {
     template.allResourcesProperties('AWS::CodeArtifact::Repository', { DomainName: 'shared-packages', DomainOwner: '210987654321' });
     expect(mirror.encryptionKey).toBeUndefined();
     expect(statementsOf(template, 'Reader')[0]).toEqual({
-      Action: 'codeartifact:GetAuthorizationToken', Effect: 'Allow',
+      Action: 'codeartifact:GetAuthorizationToken',
+      Effect: 'Allow',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codeartifact:eu-west-1:210987654321:domain/shared-packages']] },
     });
   });
@@ -164,7 +166,11 @@ describe('CodeArtifactPypiMirror options', () => {
     const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
     const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
     new CodeArtifactPypiMirror(stack, 'Mirror', {
-      vpc: network.vpc, encryptionKey: key, domainName: 'ml-packages', repositoryName: 'Team.Python_1', upstreamRepositoryName: 'pypi-public',
+      vpc: network.vpc,
+      encryptionKey: key,
+      domainName: 'ml-packages',
+      repositoryName: 'Team.Python_1',
+      upstreamRepositoryName: 'pypi-public',
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const template = Template.fromStack(stack);
@@ -226,7 +232,9 @@ describe('CodeArtifactPypiMirror in a VPC that is not a RestrictedEgressVpc', ()
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('MirrorEndpointSecurityGroup'), 'GroupId'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotebookSecurityGroup'), 'GroupId'] },
-      FromPort: 443, ToPort: 443, IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+      IpProtocol: 'tcp',
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('CodeArtifact'),

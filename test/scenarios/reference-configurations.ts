@@ -6,7 +6,8 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  CodeArtifactPypiMirror, EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup,
+  CodeArtifactPypiMirror, EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio,
+  PypiAllowlistSecurityGroup,
   RestrictedEgressVpc, S3EndpointKind,
 } from '../../src';
 
