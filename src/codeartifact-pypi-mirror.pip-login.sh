@@ -3,7 +3,7 @@
 # Written onto notebooks and Studio apps by the lifecycle scripts of CodeArtifactPypiMirror.configurePip().
 #   start|login|schedule --domain D --domain-owner ACCOUNT --repository R --region REGION --pip-config FILE...
 #     --state-dir DIR [--mode 600] [--max-age S] [--token-seconds 43200] [--scheduler auto|cron|loop]
-#     [--cron-file F] [--check-every 300]
+#     [--cron-file F] [--check-every 300] [--aws PATH]
 # start: log in now, then schedule; login: log in unless the last login is younger than --max-age;
 # schedule: every --check-every seconds, run login with --max-age (cron when crond runs, else a loop).
 # pip never falls back to the public index: the repository is the only index, and without any token
@@ -23,7 +23,7 @@ check() { # name value regex
 command=${1:-}
 [ $# -gt 0 ] && shift
 domain='' owner='' repository='' region='' mode=600 state_dir='' max_age=0 token_seconds=43200
-scheduler=auto cron_file=/etc/cron.d/codeartifact-pip-login check_every=300
+scheduler=auto cron_file=/etc/cron.d/codeartifact-pip-login check_every=300 aws_cli=''
 pip_configs=()
 while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || die "option $1 needs a value"
@@ -40,6 +40,7 @@ while [ $# -gt 0 ]; do
     --scheduler) scheduler=$2 ;;
     --cron-file) cron_file=$2 ;;
     --check-every) check_every=$2 ;;
+    --aws) aws_cli=$2 ;;
     *) die "unknown option $1" ;;
   esac
   shift 2
@@ -49,7 +50,7 @@ readonly PATH_RE='^/[A-Za-z0-9._/-]+$'
 check domain "$domain" '^[a-z][a-z0-9-]{0,48}[a-z0-9]$'
 check domain-owner "$owner" '^[0-9]{12}$'
 check repository "$repository" '^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$'
-check region "$region" '^[a-z]{2}(-[a-z]+)+-[0-9]$'
+check region "$region" '^[a-z]{2,4}(-[a-z]+)+-[0-9]+$'
 check mode "$mode" '^[0-7]{3}$'
 check state-dir "$state_dir" "$PATH_RE"
 check max-age "$max_age" '^[0-9]+$'
@@ -57,22 +58,27 @@ check token-seconds "$token_seconds" '^[0-9]+$'
 [ "$token_seconds" -ge 900 ] && [ "$token_seconds" -le 43200 ] || die "--token-seconds must be 900 to 43200, got $token_seconds"
 [ ${#pip_configs[@]} -gt 0 ] || die "give at least one --pip-config"
 for file in "${pip_configs[@]}"; do check pip-config "$file" "$PATH_RE"; done
+# The AWS CLI found now is the one scheduled runs use: cron's PATH is shorter than a lifecycle script's.
+if [ -z "$aws_cli" ]; then aws_cli=$(command -v aws || true); fi
+if [ -n "$aws_cli" ]; then check aws "$aws_cli" "$PATH_RE"; fi
 
 stamp="$state_dir/last-login"
 
 # Writes a pip configuration atomically (readers never see half a file) with the requested mode.
+# Every step is checked: callers run it where `set -e` does not apply (in `if` and `||` lists).
 write_config() { # file content
   local dir tmp
   dir=$(dirname "$1")
-  mkdir -p "$dir"
-  tmp=$(mktemp "$dir/.pip.conf.XXXXXX")
-  printf '%s\n' "$2" >"$tmp"
-  chmod "$mode" "$tmp"
-  mv -f "$tmp" "$1"
+  mkdir -p "$dir" || return 1
+  tmp=$(mktemp "$dir/.pip.conf.XXXXXX") || return 1
+  if ! { printf '%s\n' "$2" >"$tmp" && chmod "$mode" "$tmp" && mv -f "$tmp" "$1"; }; then
+    rm -f "$tmp"
+    return 1
+  fi
 }
 
 login() {
-  mkdir -p "$state_dir"
+  mkdir -p "$state_dir" || return 1
   if [ "$max_age" -gt 0 ] && [ -f "$stamp" ]; then
     local last now all_present=1
     last=$(cat "$stamp")
@@ -84,9 +90,14 @@ login() {
   fi
 
   local token endpoint
-  if ! token=$(aws codeartifact get-authorization-token --domain "$domain" --domain-owner "$owner" --region "$region" \
+  if [ -z "$aws_cli" ]; then
+    log "no AWS CLI found on the PATH"
+    fail_closed
+    return 1
+  fi
+  if ! token=$("$aws_cli" codeartifact get-authorization-token --domain "$domain" --domain-owner "$owner" --region "$region" \
       --duration-seconds "$token_seconds" --query authorizationToken --output text "${CALLS_TIMEOUT[@]}") \
-    || ! endpoint=$(aws codeartifact get-repository-endpoint --domain "$domain" --domain-owner "$owner" --region "$region" \
+    || ! endpoint=$("$aws_cli" codeartifact get-repository-endpoint --domain "$domain" --domain-owner "$owner" --region "$region" \
       --repository "$repository" --format pypi --query repositoryEndpoint --output text "${CALLS_TIMEOUT[@]}") \
     || [ -z "$token" ] || [ "$token" = None ] \
     || ! [[ "$endpoint" =~ ^https://[a-z0-9.-]+/pypi/[A-Za-z0-9._-]+/$ ]]; then
@@ -97,12 +108,16 @@ login() {
   local index
   index="https://aws:$(percent_encode "$token")@${endpoint#https://}simple/"
   for file in "${pip_configs[@]}"; do
-    write_config "$file" "# Written by cdk-sagemaker-egress (CodeArtifactPypiMirror); refreshed automatically, do not edit.
+    if ! write_config "$file" "# Written by cdk-sagemaker-egress (CodeArtifactPypiMirror); refreshed automatically, do not edit.
 # The only package index is the CodeArtifact repository $domain/$repository; the public index is never used.
 [global]
-index-url = $index"
+index-url = $index"; then
+      log "could not write $file"
+      fail_closed
+      return 1
+    fi
   done
-  date +%s >"$stamp"
+  date +%s >"$stamp" || return 1
   log "pip logged in to $domain/$repository (token valid for ${token_seconds}s)"
 }
 
@@ -128,7 +143,7 @@ fail_closed() {
       write_config "$file" "# Written by cdk-sagemaker-egress (CodeArtifactPypiMirror): no CodeArtifact token could be obtained yet.
 # Installs fail rather than use the public index; the next scheduled login replaces this file.
 [global]
-no-index = true"
+no-index = true" || log "could not write $file either: pip may use its defaults"
     fi
   done
   log "could not log in to $domain/$repository; kept the last configuration (no-index where there was none)"
@@ -139,6 +154,7 @@ login_arguments() {
   local file
   printf '%s ' login --domain "$domain" --domain-owner "$owner" --repository "$repository" --region "$region" \
     --mode "$mode" --state-dir "$state_dir" --max-age "$max_age" --token-seconds "$token_seconds"
+  if [ -n "$aws_cli" ]; then printf '%s ' --aws "$aws_cli"; fi
   for file in "${pip_configs[@]}"; do printf '%s ' --pip-config "$file"; done
 }
 
@@ -166,7 +182,9 @@ schedule() {
       ;;
     loop)
       local pidfile="$state_dir/refresh.pid" pid
-      if [ -f "$pidfile" ] && pid=$(cat "$pidfile") && [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+      # The state directory may outlive the container (a Studio home): the pid must still be this loop's.
+      if [ -f "$pidfile" ] && pid=$(cat "$pidfile") && [[ "$pid" =~ ^[0-9]+$ ]] \
+        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$self "; then
         log "refresh loop already running (pid $pid)"
         return 0
       fi

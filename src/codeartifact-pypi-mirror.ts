@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, CfnResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as codeartifact from 'aws-cdk-lib/aws-codeartifact';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -108,9 +108,11 @@ export interface CodeArtifactPypiMirrorProps {
   readonly tokenRefreshInterval?: Duration;
 
   /**
-   * What happens to the domain (if created) and the repositories when they leave the stack.
+   * What happens to the domain (if created), the repositories and the package groups when they leave
+   * the stack. Their names are fixed, so a resource kept after a failed first deployment would block the
+   * next one: by default they are kept on update and delete, but not when their creation is rolled back.
    *
-   * @default RemovalPolicy.RETAIN - published packages outlive the stack
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE - published packages outlive the stack
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -150,11 +152,15 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
   public readonly tokenRefreshInterval: Duration;
 
   private readonly domainDependency?: CfnResource;
+  private readonly createdDomainName?: string;
+  private readonly repositoryResource: CfnResource;
+  /** The names as the login script receives them: literal where known, so a change of name changes the script. */
+  private readonly scriptNames: { domain: string; owner: string; repository: string };
 
   constructor(scope: Construct, id: string, props: CodeArtifactPypiMirrorProps) {
     super(scope, id);
     this.vpc = props.vpc;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.tokenRefreshInterval = props.tokenRefreshInterval ?? Duration.hours(1);
     validateRefreshInterval(this.tokenRefreshInterval);
 
@@ -167,6 +173,11 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
         upstreamName, 'leave upstreamRepositoryName unset (default "pypi-store") or choose another name');
     }
     for (const pattern of props.internalPackages ?? []) validatePythonPackagePattern('internalPackages', pattern);
+    const duplicate = (props.internalPackages ?? []).find((p, i, all) => all.indexOf(p) !== i);
+    if (duplicate !== undefined) invalid('internalPackages', 'name each package or prefix once', duplicate, 'remove the duplicate');
+    if (props.existingDomainOwner !== undefined && !Token.isUnresolved(props.existingDomainOwner) && !/^\d{12}$/.test(props.existingDomainOwner)) {
+      invalid('existingDomainOwner', 'be a 12-digit AWS account id', props.existingDomainOwner, 'give the id of the account that owns the domain');
+    }
 
     if (props.existingDomainName !== undefined) {
       for (const [prop, value] of [['domainName', props.domainName], ['encryptionKey', props.encryptionKey]] as const) {
@@ -177,7 +188,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
       }
       validateCodeArtifactDomainName('existingDomainName', props.existingDomainName);
       this.domainName = props.existingDomainName;
-      this.domainOwner = props.existingDomainOwner ?? Aws.ACCOUNT_ID;
+      this.domainOwner = props.existingDomainOwner ?? Stack.of(this).account;
       this.domainArn = Stack.of(this).formatArn({
         service: 'codeartifact', account: this.domainOwner, resource: 'domain', resourceName: this.domainName,
       });
@@ -187,6 +198,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
           'name the existing domain with existingDomainName, or remove existingDomainOwner');
       }
       const domainName = props.domainName ?? generatedDomainName(this);
+      this.createdDomainName = domainName;
       validateCodeArtifactDomainName('domainName', domainName);
       this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
         description: 'Encrypts the packages of a CodeArtifact domain (PyPI mirror)',
@@ -205,6 +217,12 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
       this.domainArn = domain.attrArn;
       this.domainDependency = domain;
     }
+    const literalDomain = props.existingDomainName ?? this.createdDomainName;
+    this.scriptNames = {
+      domain: literalDomain ?? this.domainName,
+      owner: props.existingDomainOwner ?? Stack.of(this).account,
+      repository: repositoryName,
+    };
 
     const domainOwner = props.existingDomainOwner;
     const upstream = new codeartifact.CfnRepository(this, 'UpstreamRepository', {
@@ -224,6 +242,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
     upstream.applyRemovalPolicy(removalPolicy);
     repository.applyRemovalPolicy(removalPolicy);
     this.repositoryName = repository.attrName;
+    this.repositoryResource = repository;
     this.repositoryArn = repository.attrArn;
     this.upstreamRepositoryName = upstream.attrName;
 
@@ -371,8 +390,11 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
   private pipCommands(target: { script: string; pipConfig: string; mode: string; stateDir: string; scheduler: string }): string[] {
     const script = fs.readFileSync(PIP_LOGIN_SCRIPT, 'utf8').trimEnd();
     if (script.split('\n').includes(HEREDOC_MARKER)) throw new Error(`${PIP_LOGIN_SCRIPT} must not contain the line ${HEREDOC_MARKER}`);
+    // Values are checked at synth (names) or come from CloudFormation (account, region); quoted all the same.
+    const quote = (value: string) => `'${value}'`;
     const options = [
-      '--domain', this.domainName, '--domain-owner', this.domainOwner, '--repository', this.repositoryName, '--region', Stack.of(this).region,
+      '--domain', quote(this.scriptNames.domain), '--domain-owner', quote(this.scriptNames.owner),
+      '--repository', quote(this.scriptNames.repository), '--region', quote(Stack.of(this).region),
       '--pip-config', target.pipConfig, '--mode', target.mode, '--state-dir', target.stateDir,
       '--max-age', `${this.tokenRefreshInterval.toSeconds()}`, '--check-every', `${CHECK_EVERY.toSeconds()}`,
       '--scheduler', target.scheduler,
@@ -393,11 +415,14 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
     }
   }
 
-  /** The workload starts (and runs its lifecycle script) only once the endpoints and the domain exist. */
+  /**
+   * The workload starts (and runs its lifecycle script) only once the endpoints, the domain and the
+   * repository exist: the script names them literally, not by reference.
+   */
   private startAfterEndpoints(workload: IConstruct): void {
     const resource = workload.node.defaultChild;
     if (!resource) return;
-    resource.node.addDependency(this.apiEndpoint, this.repositoriesEndpoint);
+    resource.node.addDependency(this.apiEndpoint, this.repositoriesEndpoint, this.repositoryResource);
     if (this.domainDependency) resource.node.addDependency(this.domainDependency);
   }
 }

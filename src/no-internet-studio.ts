@@ -375,9 +375,10 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
   }
 
   /**
-   * Adds shell commands to the lifecycle script of the domain's JupyterLab apps, in private and shared
-   * spaces. They run at every start of an app, as the app's user, with `set -euo pipefail`; SageMaker
-   * stops a script after 5 minutes, and a failed script fails the app's start.
+   * Adds shell commands to the built-in lifecycle script of the domain's JupyterLab apps, in private and
+   * shared spaces: it runs at every start of an app, users cannot opt out of it, and their own default
+   * script runs after it. The commands run as the app's user, with `set -euo pipefail`; SageMaker stops
+   * a script after 5 minutes, and a failed script fails the app's start.
    */
   public addJupyterLabStartCommands(...commands: string[]): void {
     this.jupyterLabStartCommands.push(...commands);
@@ -388,7 +389,8 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
       // the new one first: its name must change with its content (names are unique per account and region).
       studioLifecycleConfigName: Lazy.string({
         produce: (): string => {
-          const content = JSON.stringify(Stack.of(config).resolve(config.studioLifecycleConfigContent));
+          // Tags are part of what is replaced (every property of the resource is "Update requires: Replacement").
+          const content = JSON.stringify(Stack.of(config).resolve([config.studioLifecycleConfigContent, config.cdkTagManager.renderTags()]));
           const hash = crypto.createHash('sha256').update(content).digest('hex').slice(0, 8);
           return `${Names.uniqueResourceName(config, { maxLength: MAX_NAME_LENGTH - 9, separator: '-' })}-${hash}`;
         },
@@ -417,11 +419,17 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     return bucket.grantReadWrite(this, objectsKeyPattern);
   }
 
-  /** The JupyterLab settings of users and shared spaces: the lifecycle script as their default, if there is one. */
+  /**
+   * The JupyterLab settings of users and shared spaces: the lifecycle script as their built-in one, if
+   * there is one. A built-in lifecycle configuration "is controlled by the administrator, always runs
+   * when a space starts, and resolves dynamically from the domain settings at launch time"; a default
+   * one is only pre-selected, and users may start without it (SageMaker developer guide, "Lifecycle
+   * configurations within Amazon SageMaker Studio").
+   */
   private jupyterLabAppSettings(): sagemaker.CfnDomain.JupyterLabAppSettingsProperty | undefined {
     const arn = this.jupyterLabLifecycleConfig?.attrStudioLifecycleConfigArn;
     if (!arn) return undefined;
-    return { defaultResourceSpec: { lifecycleConfigArn: arn }, lifecycleConfigArns: [arn] };
+    return { builtInLifecycleConfigArn: arn };
   }
 
   private selectSubnets(props: NoInternetStudioProps): ec2.ISubnet[] {

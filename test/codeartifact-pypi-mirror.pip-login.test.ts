@@ -186,6 +186,34 @@ describe('login', () => {
     expect(box.read('etc/pip.conf')).toContain('index-url = https://aws:');
   });
 
+  test('no AWS CLI on the PATH: pip is told to use no index', () => {
+    const box = sandbox();
+    fs.rmSync(path.join(box.dir, 'bin', 'aws'));
+    const result = box.run(['login', ...options(box)]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/no AWS CLI found/);
+    expect(pipSettings(box.read('etc/pip.conf'))).toEqual({ 'no-index': 'true' });
+  });
+
+  test('a pip configuration that cannot be written fails the login (and start reports it), never claims success', () => {
+    const box = sandbox();
+    fs.writeFileSync(path.join(box.dir, 'not-a-directory'), '');
+    const unwritable = path.join(box.dir, 'not-a-directory', 'pip.conf');
+    const login = box.run(['login', ...options(box, ['--pip-config', unwritable])]);
+    expect(login.status).toBe(1);
+    expect(login.stderr).toMatch(/could not write .*not-a-directory\/pip\.conf/);
+    expect(login.stderr).not.toMatch(/pip logged in/);
+    expect(fs.existsSync(path.join(box.dir, 'state', 'last-login'))).toBe(false);
+    const start = box.run(['start', ...options(box, ['--pip-config', unwritable, '--max-age', '3600', '--scheduler', 'cron', '--cron-file', path.join(box.dir, 'c')])]);
+    expect(start.stderr).toMatch(/the scheduled refresh will retry/);
+    expect(start.stderr).not.toMatch(/pip logged in/);
+  });
+
+  test('accepts every AWS region name form (e.g. eusc-de-east-1)', () => {
+    const box = sandbox();
+    expect(box.run(['login', ...options(box, ['--region', 'eusc-de-east-1'])]).status).toBe(0);
+  });
+
   test.each([
     ['a domain with shell syntax', ['--domain', 'x;touch /tmp/pwned']],
     ['a repository with a space', ['--repository', 'py pi']],
@@ -235,14 +263,20 @@ describe('start and the refresh schedule', () => {
     const lines = box.read('cron.d/codeartifact-pip-login').split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines).toEqual([
       `*/5 * * * * root ${box.script} login --domain ml-packages --domain-owner 123456789012 --repository pypi --region eu-west-1 --mode 644 ` +
-        `--state-dir ${box.dir}/state --max-age 3600 --token-seconds 43200 --pip-config ${box.dir}/etc/pip.conf >>${box.dir}/state/login.log 2>&1`,
+        `--state-dir ${box.dir}/state --max-age 3600 --token-seconds 43200 --aws ${box.dir}/bin/aws --pip-config ${box.dir}/etc/pip.conf ` +
+        `>>${box.dir}/state/login.log 2>&1`,
     ]);
     expect(modeOf(cron)).toBe(0o644);
-    // The scheduled command, run as cron would run it, keeps a fresh login without calling AWS.
+    // The scheduled command, run as cron would run it (cron's short PATH, without the CLI's directory),
+    // keeps a fresh login without calling AWS, and renews an old one with the CLI found at start.
     const scheduled = lines[0].replace(/^\*\/5 \* \* \* \* root /, '').replace(/ >>.*$/, '');
-    const rerun = spawnSync('bash', ['-c', scheduled], { encoding: 'utf8', env: { PATH: `${box.dir}/bin:/usr/bin:/bin`, SANDBOX: box.dir } });
-    expect(rerun.status).toBe(0);
+    const runAsCron = () => spawnSync('bash', ['-c', scheduled], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', SANDBOX: box.dir, STUB_TOKEN: 'renewed', STUB_ENDPOINT: ENDPOINT } });
+    expect(runAsCron().status).toBe(0);
     expect(box.calls()).toHaveLength(2);
+    fs.writeFileSync(path.join(box.dir, 'state', 'last-login'), `${Math.floor(Date.now() / 1000) - 3601}\n`);
+    expect(runAsCron().status).toBe(0);
+    expect(box.calls()).toHaveLength(4);
+    expect(box.read('etc/pip.conf')).toContain('https://aws:renewed@');
   });
 
   test('start after a stop logs in again, however young the last login', () => {
@@ -276,7 +310,7 @@ describe('start and the refresh schedule', () => {
     expect(box.run(args).status).toBe(0);
     const pid = Number(box.read('state/refresh.pid').trim());
     expect(pid).toBeGreaterThan(0);
-    // A second start finds the loop running and starts no other.
+    // A second start finds the loop running and starts no other (a pid is recognised by its command line).
     expect(box.run(args).stderr).toMatch(new RegExp(`refresh loop already running \\(pid ${pid}\\)`));
     expect(Number(box.read('state/refresh.pid').trim())).toBe(pid);
     const deadline = Date.now() + 10_000;
@@ -284,5 +318,17 @@ describe('start and the refresh schedule', () => {
     expect(box.calls().length).toBeGreaterThanOrEqual(4); // at least two logins: the interval has passed once
     expect(box.read('etc/pip.conf')).toContain('index-url = https://aws:');
     process.kill(pid);
+  });
+
+  test('a pid file naming another process (a restarted container reuses pids) does not stop the loop from starting', () => {
+    const box = sandbox();
+    const other = spawnSync('bash', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+    const otherPid = Number(other.stdout.trim());
+    fs.mkdirSync(path.join(box.dir, 'state'));
+    fs.writeFileSync(path.join(box.dir, 'state', 'refresh.pid'), `${otherPid}\n`);
+    const result = box.run(['schedule', ...options(box, ['--max-age', '3600', '--check-every', '1', '--scheduler', 'loop'])]);
+    expect(result.stderr).toMatch(/refresh loop started/);
+    expect(Number(box.read('state/refresh.pid').trim())).not.toBe(otherPid);
+    process.kill(otherPid);
   });
 });

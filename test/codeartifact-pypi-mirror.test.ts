@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -45,11 +45,13 @@ describe('CodeArtifactPypiMirror defaults, in a RestrictedEgressVpc without inte
   mirror.configurePip(notebook);
   const template = Template.fromStack(stack);
 
-  test('a domain under a new customer-managed key with rotation, kept when it leaves the stack', () => {
+  test('a domain under a new customer-managed key with rotation, kept when it leaves the stack but not when its creation rolls back', () => {
     template.hasResource('AWS::CodeArtifact::Domain', {
       Properties: { DomainName: Match.stringLikeRegexp('^[a-z][a-z0-9-]{0,48}[a-z0-9]$'), EncryptionKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('MirrorKey'), 'Arn'] } },
-      DeletionPolicy: 'Retain',
+      // Fixed names: a domain retained after a failed first deployment would block the next one.
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
+    template.allResources('AWS::CodeArtifact::Repository', { DeletionPolicy: 'RetainExceptOnCreate' });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: Match.stringLikeRegexp('CodeArtifact') });
   });
 
@@ -71,7 +73,8 @@ describe('CodeArtifactPypiMirror defaults, in a RestrictedEgressVpc without inte
 
   test('both CodeArtifact endpoints with private DNS, behind the VPC\'s endpoint security group, the repositories endpoint after the api endpoint', () => {
     const endpoints = template.findResources('AWS::EC2::VPCEndpoint', { Properties: { ServiceName: Match.stringLikeRegexp('codeartifact') } });
-    const byService = Object.fromEntries(Object.entries(endpoints).map(([id, r]) => [r.Properties.ServiceName.replace(/^com\.amazonaws\.eu-west-1\./, ''), { id, ...r }]));
+    const byService: Record<string, { id: string; Properties: Record<string, unknown>; DependsOn?: string[] }> = Object.fromEntries(
+      Object.entries(endpoints).map(([id, r]) => [r.Properties.ServiceName.replace(/^com\.amazonaws\.eu-west-1\./, ''), { id, ...r }]));
     expect(Object.keys(byService).sort()).toEqual(['codeartifact.api', 'codeartifact.repositories']);
     for (const endpoint of Object.values(byService)) {
       expect(endpoint.Properties).toMatchObject({
@@ -107,11 +110,12 @@ describe('CodeArtifactPypiMirror defaults, in a RestrictedEgressVpc without inte
     ]);
   });
 
-  test('the notebook starts once the endpoints, the domain and its policy exist', () => {
+  test('the notebook starts once the endpoints, the domain, the repository and its policy exist', () => {
     const notebookResource = Object.values(template.findResources('AWS::SageMaker::NotebookInstance'))[0];
     const ids = (needle: string) => Object.keys(template.toJSON().Resources).filter((id) => id.startsWith(needle));
     expect(notebookResource.DependsOn).toEqual(expect.arrayContaining([
-      ...ids('NetworkCodeartifactApiEndpoint'), ...ids('NetworkCodeartifactRepositoriesEndpoint'), ...ids('MirrorDomain'), ...ids('NotebookExecutionPolicy'),
+      ...ids('NetworkCodeartifactApiEndpoint'), ...ids('NetworkCodeartifactRepositoriesEndpoint'), ...ids('MirrorDomain'), ...ids('MirrorRepository'),
+      ...ids('NotebookExecutionPolicy'),
     ]));
   });
 
@@ -120,7 +124,9 @@ describe('CodeArtifactPypiMirror defaults, in a RestrictedEgressVpc without inte
     expect(script).toContain("cat > /usr/local/bin/codeartifact-pip-login <<'CDK_SAGEMAKER_EGRESS_PIP_LOGIN_SCRIPT'\n#!/bin/bash\n# cdk-sagemaker-egress: log pip in");
     const start = script.split('\n').find((l) => l.startsWith('/usr/local/bin/codeartifact-pip-login start '));
     expect(start).toBeDefined();
-    expect(start).toMatch(/--domain <MirrorDomain\w+\.Name> --domain-owner <MirrorDomain\w+\.Owner> --repository <MirrorRepository\w+\.Name> --region eu-west-1 /);
+    // Literal names (the notebook depends on the domain and repository instead), single-quoted.
+    const domainName = Object.values(template.findResources('AWS::CodeArtifact::Domain'))[0].Properties.DomainName;
+    expect(start).toContain(`--domain '${domainName}' --domain-owner '123456789012' --repository 'pypi' --region 'eu-west-1' `);
     expect(start).toContain('--pip-config /etc/pip.conf --mode 644 --state-dir /var/lib/codeartifact-pip-login --max-age 3600 --check-every 300 --scheduler auto');
   });
 
@@ -253,33 +259,38 @@ describe('CodeArtifactPypiMirror with Studio', () => {
   mirror.configureStudioPip(studio);
   const template = Template.fromStack(stack);
 
-  test('a JupyterLab lifecycle configuration, the default of users and shared spaces, that logs pip in as the app\'s user', () => {
+  test('a JupyterLab lifecycle configuration, built in for users and shared spaces (they cannot opt out), that logs pip in as the app\'s user', () => {
     const configs = template.findResources('AWS::SageMaker::StudioLifecycleConfig');
     expect(Object.keys(configs)).toHaveLength(1);
     const [id, config] = Object.entries(configs)[0];
     expect(config.Properties.StudioLifecycleConfigAppType).toBe('JupyterLab');
     expect(config.Properties.StudioLifecycleConfigName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
-    const content = JSON.stringify(config.Properties.StudioLifecycleConfigContent);
-    expect(content).toContain('\\"$HOME/.local/bin/codeartifact-pip-login\\" start ');
-    expect(content).toContain('--pip-config \\"$HOME/.config/pip/pip.conf\\" --mode 600');
+    const content = scriptText(config.Properties.StudioLifecycleConfigContent);
+    expect(content).toContain('"$HOME/.local/bin/codeartifact-pip-login" start ');
+    expect(content).toContain('--pip-config "$HOME/.config/pip/pip.conf" --mode 600');
     expect(content).toContain('--scheduler loop');
-    const settings = { DefaultResourceSpec: { LifecycleConfigArn: { 'Fn::GetAtt': [id, 'StudioLifecycleConfigArn'] } }, LifecycleConfigArns: [{ 'Fn::GetAtt': [id, 'StudioLifecycleConfigArn'] }] };
+    const settings = { BuiltInLifecycleConfigArn: { 'Fn::GetAtt': [id, 'StudioLifecycleConfigArn'] } };
     template.hasResourceProperties('AWS::SageMaker::Domain', {
       DefaultUserSettings: Match.objectLike({ JupyterLabAppSettings: settings }),
       DefaultSpaceSettings: Match.objectLike({ JupyterLabAppSettings: settings }),
     });
   });
 
-  test('the lifecycle configuration\'s name changes with its content (SageMaker replaces, never updates, one)', () => {
-    const name = (refresh: Duration) => {
+  test('the lifecycle configuration\'s name changes with its content and tags (SageMaker replaces, never updates, one)', () => {
+    const name = (props: Partial<CodeArtifactPypiMirrorProps>, tag?: string) => {
       const s = new Stack(new App(), 'Test', { env: ENV });
       const n = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none(), maxAzs: 2, endpointSets: [] });
       const st = new NoInternetStudio(s, 'Studio', { vpc: n.vpc });
-      new CodeArtifactPypiMirror(s, 'Mirror', { vpc: n.vpc, tokenRefreshInterval: refresh }).configureStudioPip(st);
+      new CodeArtifactPypiMirror(s, 'Mirror', { vpc: n.vpc, ...props }).configureStudioPip(st);
+      if (tag) Tags.of(s).add('CostCenter', tag);
       return Object.values(Template.fromStack(s).findResources('AWS::SageMaker::StudioLifecycleConfig'))[0].Properties.StudioLifecycleConfigName;
     };
-    expect(name(Duration.hours(1))).toEqual(name(Duration.hours(1)));
-    expect(name(Duration.hours(1))).not.toEqual(name(Duration.hours(2)));
+    const base = name({});
+    expect(name({})).toEqual(base);
+    expect(name({ tokenRefreshInterval: Duration.hours(2) })).not.toEqual(base);
+    expect(name({ repositoryName: 'python' })).not.toEqual(base);
+    expect(name({ domainName: 'other-domain' })).not.toEqual(base);
+    expect(name({}, 'ml')).not.toEqual(base);
   });
 
   test('the execution role may read the repository, and every app may reach the endpoints', () => {
@@ -315,6 +326,8 @@ describe('CodeArtifactPypiMirror rejects bad input at synth', () => {
       /encryptionKey must be left unset with existingDomainName/],
     ['a name with an existing domain', { existingDomainName: 'shared', domainName: 'other' }, /domainName must be left unset with existingDomainName/],
     ['an owner without an existing domain', { existingDomainOwner: '210987654321' }, /existingDomainOwner must be given only with existingDomainName/],
+    ['an owner that is not an account id', { existingDomainName: 'shared', existingDomainOwner: '12345 $(id)' }, /existingDomainOwner must be a 12-digit AWS account id/],
+    ['a package named twice', { internalPackages: ['acme*', 'acme*'] }, /internalPackages must name each package or prefix once, got: "acme\*"/],
   ])('%s', (_case, props, message) => {
     expect(() => isolated(props as Partial<CodeArtifactPypiMirrorProps>)).toThrow(message);
   });
