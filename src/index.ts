@@ -7,3 +7,4 @@ export * from './pypi-allowlist-security-group';
 export * from './no-internet-studio';
 export * from './egress';
 export * from './codeartifact-pypi-mirror';
+export * from './dns-egress-allowlist';

@@ -8,6 +8,7 @@ import { EndpointSet } from './endpoint-set';
 import { NaclTightening } from './nacl-tightening';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
+import { logGroupKey } from './private/log-group-key';
 import { NACL_RULE_BLOCK_SIZE, NaclRangeSync } from './private/nacl-range-sync';
 import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
 import { S3EndpointKind, S3EndpointPolicy, S3EndpointStrategy } from './s3-endpoint-strategy';
@@ -598,25 +599,7 @@ export class RestrictedEgressVpc extends Construct implements ec2.IConnectable {
   }
 
   private createFlowLogKey(): kms.IKey {
-    const key = new kms.Key(this, 'FlowLogKey', {
-      description: 'Encrypts the VPC flow-log group',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // CloudWatch Logs may use the key only for log groups of this account and region (encryption-context
-    // condition). The group's own name cannot be used: it is generated, and naming it would make the
-    // key depend on the group that depends on the key.
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-        },
-      },
-    }));
-    return key;
+    return logGroupKey(this, 'FlowLogKey', 'Encrypts the VPC flow-log group');
   }
 
   private acknowledgeInherentFindings(vpc: ec2.Vpc): void {

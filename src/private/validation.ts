@@ -140,3 +140,30 @@ export function validatePythonPackagePattern(prop: string, pattern: string): voi
     normalizedName.test(suggestion) ? `did you mean "${suggestion}${prefix ? '*' : ''}"? (pip normalizes names this way)` : 'write the name as pip normalizes it');
   }
 }
+
+export interface DnsDomainOptions {
+  /** Whether `*.` may start the name. */
+  readonly wildcard?: boolean;
+}
+
+/**
+ * A domain DNS Firewall accepts: labels of letters, digits and hyphens (1 to 63 characters, not
+ * starting or ending with a hyphen) separated by dots, at most 255 characters, optionally starting
+ * with `*.` (the wildcard only as the whole leftmost label). A bare `*` is refused: it would allow every name.
+ */
+export function validateDnsDomain(prop: string, domain: string, options: DnsDomainOptions = {}): void {
+  if (Token.isUnresolved(domain)) return;
+  const wildcard = options.wildcard ?? true;
+  const name = domain.replace(/\.$/, '');
+  const body = wildcard && name.startsWith('*.') ? name.slice(2) : name;
+  const label = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+  if (name === '*') {
+    invalid(prop, 'name domains to allow; "*" would allow every name and turn the allowlist off', domain,
+      'list the domains, or use DnsFirewallMode.ALERT to observe without blocking');
+  }
+  if (name.length === 0 || name.length > 255 || !body.split('.').every((l) => label.test(l))) {
+    const where = body.includes('*') ? (wildcard ? ' (a wildcard may only be the whole leftmost label, as in "*.example.com")' : ' (no wildcard here)') : '';
+    invalid(prop, `be a domain name of letters, digits and hyphens between dots, at most 255 characters${where}`, domain,
+      wildcard ? 'write it as "example.com" or "*.example.com"' : 'write it as "example.internal"');
+  }
+}

@@ -1,0 +1,57 @@
+import { Token } from 'aws-cdk-lib';
+
+/**
+ * The names an interface or gateway endpoint's clients resolve, per service (the endpoint's private DNS
+ * names, or for S3's gateway endpoint the names S3's clients use in the region). Sources:
+ * - SageMaker: api.sagemaker.<region>.amazonaws.com and runtime.sagemaker.<region>.amazonaws.com
+ *   (SageMaker developer guide, "Connect to SageMaker AI Within your VPC"); Studio's
+ *   <domain-id>.studio.<region>.sagemaker.aws and a notebook's <name>.notebook.<region>.sagemaker.aws.
+ * - CodeArtifact: codeartifact.<region>.amazonaws.com (api) and
+ *   <domain>-<owner>.d.codeartifact.<region>.amazonaws.com (repositories), CodeArtifact user guide.
+ * - ECR: api.ecr.<region>.amazonaws.com and <account>.dkr.ecr.<region>.amazonaws.com (ECR user guide).
+ * - S3: s3.<region>.amazonaws.com and <bucket>.s3.<region>.amazonaws.com; in us-east-1 SDKs may also use
+ *   the legacy global s3.amazonaws.com (botocore's us_east_1_regional_endpoint defaults to "legacy").
+ * - Every other AWS service: <service>.<region>.amazonaws.com (the SDKs' endpoint rule).
+ */
+const NAMES: Record<string, (region: string) => string[]> = {
+  'sagemaker.api': (r) => [`api.sagemaker.${r}.amazonaws.com`],
+  'sagemaker.runtime': (r) => [`runtime.sagemaker.${r}.amazonaws.com`],
+  'sagemaker.featurestore-runtime': (r) => [`featurestore-runtime.sagemaker.${r}.amazonaws.com`],
+  'studio': (r) => [`*.studio.${r}.sagemaker.aws`],
+  'notebook': (r) => [`*.notebook.${r}.sagemaker.aws`],
+  'codeartifact.api': (r) => [`codeartifact.${r}.amazonaws.com`],
+  'codeartifact.repositories': (r) => [`*.d.codeartifact.${r}.amazonaws.com`],
+  'ecr.api': (r) => [`api.ecr.${r}.amazonaws.com`],
+  'ecr.dkr': (r) => [`*.dkr.ecr.${r}.amazonaws.com`],
+  's3': (r) => [`s3.${r}.amazonaws.com`, `*.s3.${r}.amazonaws.com`,
+    ...Token.isUnresolved(r) || r === 'us-east-1' ? ['s3.amazonaws.com', '*.s3.amazonaws.com'] : []],
+};
+
+/** The short name of an endpoint service: `com.amazonaws.<region>.sagemaker.api` -> `sagemaker.api`; undefined if not an AWS service. */
+export function endpointServiceShortName(serviceName: unknown): string | undefined {
+  const text = flatten(serviceName);
+  const match = /^(?:com\.amazonaws|aws\.sagemaker)\.(?:<region>|[a-z0-9-]+)\.(.+)$/.exec(text ?? '');
+  return match?.[1];
+}
+
+/**
+ * The names clients of the endpoint service resolve, in `region` (a literal or a token); undefined for a
+ * service whose names this library does not know (a dotted name outside the table, or not an AWS service).
+ */
+export function endpointDomainNames(serviceName: unknown, region: string): string[] | undefined {
+  const service = endpointServiceShortName(serviceName);
+  if (!service) return undefined;
+  const known = NAMES[service];
+  if (known) return known(region);
+  return /^[a-z0-9-]+$/.test(service) ? [`${service}.${region}.amazonaws.com`] : undefined;
+}
+
+/** A service name as text, the region of `Fn::Join` forms (`{ Ref: AWS::Region }`) written `<region>`. */
+function flatten(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  if (!join) return undefined;
+  const parts = join[1].map((part) => typeof part === 'string' ? part
+    : (part as { Ref?: string }).Ref === 'AWS::Region' ? '<region>' : undefined);
+  return parts.every((p) => p !== undefined) ? parts.join(join[0]) : undefined;
+}

@@ -1,0 +1,245 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import {
+  CodeArtifactPypiMirror, DnsBlockResponse, DnsEgressAllowlist, DnsEgressAllowlistProps, DnsFirewallMode, EndpointSet, InternetEgress, NoInternetNotebook,
+  NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc,
+} from '../src';
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+
+/** The names of the SageMaker, STS and CloudWatch Logs endpoints in eu-west-1, as AWS documents their private DNS names. */
+const NOTEBOOK_ENDPOINT_NAMES = [
+  'api.sagemaker.eu-west-1.amazonaws.com', // SageMaker developer guide: "api.sagemaker.Region.amazonaws.com"
+  'runtime.sagemaker.eu-west-1.amazonaws.com', // "runtime.sagemaker.Region.amazonaws.com"
+  'sts.eu-west-1.amazonaws.com',
+  'logs.eu-west-1.amazonaws.com',
+];
+/** S3 through the gateway endpoint: the regional endpoint and its virtual-hosted bucket names. */
+const S3_NAMES = ['s3.eu-west-1.amazonaws.com', '*.s3.eu-west-1.amazonaws.com'];
+/** EC2 private host names outside us-east-1: ip-a-b-c-d.<region>.compute.internal (VPC user guide, DNS). */
+const INTERNAL = ['*.eu-west-1.compute.internal'];
+
+function stackWith(build: (stack: Stack) => ec2.IVpc, props: Partial<DnsEgressAllowlistProps> = {}) {
+  const stack = new Stack(new App(), 'Test', { env: ENV });
+  const vpc = build(stack);
+  const allowlist = new DnsEgressAllowlist(stack, 'Dns', { vpc, ...props });
+  return { stack, allowlist, template: Template.fromStack(stack) };
+}
+
+function domainList(template: Template, id: string): string[] {
+  const lists = template.findResources('AWS::Route53Resolver::FirewallDomainList');
+  const [, list] = Object.entries(lists).find(([logicalId]) => logicalId.startsWith(id))!;
+  return list.Properties.Domains;
+}
+
+const isolated = (stack: Stack) => new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() }).vpc;
+
+describe('DnsEgressAllowlist, block mode (default)', () => {
+  const { stack, template } = stackWith((s) => {
+    const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none() });
+    new NoInternetNotebook(s, 'Notebook', { vpc: network.vpc });
+    return network.vpc;
+  });
+
+  test('allow the listed names first, trusting their CNAME chains; then block every other name with NODATA', () => {
+    const groups = Object.values(template.findResources('AWS::Route53Resolver::FirewallRuleGroup'));
+    expect(groups).toHaveLength(1);
+    expect(groups[0].Properties.FirewallRules).toEqual([
+      { Priority: 100, Action: 'ALLOW', FirewallDomainListId: { 'Fn::GetAtt': [expect.stringMatching(/^DnsAllowedDomains/), 'Id'] }, FirewallDomainRedirectionAction: 'TRUST_REDIRECTION_DOMAIN' },
+      { Priority: 200, Action: 'BLOCK', BlockResponse: 'NODATA', FirewallDomainListId: { 'Fn::GetAtt': [expect.stringMatching(/^DnsAllDomains/), 'Id'] } },
+    ]);
+    expect(domainList(template, 'DnsAllDomains')).toEqual(['*']);
+  });
+
+  test('associated with the VPC at priority 101, without mutation protection', () => {
+    template.hasResourceProperties('AWS::Route53Resolver::FirewallRuleGroupAssociation', {
+      VpcId: { Ref: Match.stringLikeRegexp('NetworkVpc') },
+      FirewallRuleGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DnsRuleGroup'), 'Id'] },
+      Priority: 101,
+      MutationProtection: 'DISABLED',
+    });
+  });
+
+  test('the isolated configuration allows exactly its endpoints, S3 and the VPC\'s internal names', () => {
+    expect([...domainList(template, 'DnsAllowedDomains')].sort()).toEqual([...NOTEBOOK_ENDPOINT_NAMES, ...S3_NAMES, ...INTERNAL].sort());
+  });
+
+  test('query logging to a log group under a rotating customer-managed key, kept a year, in place before the firewall decides', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DnsQueryLogKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: Match.stringLikeRegexp('Resolver query log') });
+    template.hasResourceProperties('AWS::Route53Resolver::ResolverQueryLoggingConfig', { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DnsQueryLogGroup'), 'Arn'] } });
+    template.hasResourceProperties('AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation', { ResourceId: { Ref: Match.stringLikeRegexp('NetworkVpc') } });
+    const association = Object.values(template.findResources('AWS::Route53Resolver::FirewallRuleGroupAssociation'))[0];
+    expect(association.DependsOn).toEqual([expect.stringMatching(/^DnsQueryLoggingAssociation/)]);
+  });
+
+  test('fails closed (AWS\'s default): no fail-open setting is made', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/updateFirewallConfig/);
+  });
+
+  test.each([
+    ['AwsSolutions', () => new AwsSolutionsChecks()],
+    ['NIST 800-53 R5', () => new NIST80053R5Checks()],
+    ['HIPAA', () => new HIPAASecurityChecks()],
+    ['PCI DSS 3.2.1', () => new PCIDSS321Checks()],
+  ])('cdk-nag %s reports nothing unacknowledged', (_pack, make) => {
+    const report = make().validateScope(stack);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`)).toEqual([]);
+  });
+});
+
+describe('DnsEgressAllowlist derives the names of each configuration', () => {
+  test('NAT with PyPI: the endpoints, S3, the package index names and the internal names', () => {
+    const { template } = stackWith((s) => {
+      const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.natGateway() });
+      const pypi = new PypiAllowlistSecurityGroup(s, 'Pypi', { vpc: network.vpc });
+      new NoInternetNotebook(s, 'Notebook', { vpc: network.vpc, securityGroups: [pypi.securityGroup] });
+      return network.vpc;
+    });
+    expect([...domainList(template, 'DnsAllowedDomains')].sort())
+      .toEqual([...NOTEBOOK_ENDPOINT_NAMES, ...S3_NAMES, 'pypi.org', 'files.pythonhosted.org', ...INTERNAL].sort());
+  });
+
+  test('isolated Studio with the Studio UI endpoint', () => {
+    const { template } = stackWith((s) => {
+      const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none(), maxAzs: 2, endpointSets: [] });
+      new NoInternetStudio(s, 'Studio', { vpc: network.vpc, endpoints: EndpointSet.studio({ studioUi: true }), userProfiles: ['a'] });
+      return network.vpc;
+    });
+    expect([...domainList(template, 'DnsAllowedDomains')].sort())
+      // Studio: "*.studio.{region}.sagemaker.aws" (SageMaker developer guide, Studio in VpcOnly mode).
+      .toEqual([...NOTEBOOK_ENDPOINT_NAMES, '*.studio.eu-west-1.sagemaker.aws', ...S3_NAMES, ...INTERNAL].sort());
+  });
+
+  test('isolated with the PyPI mirror: the CodeArtifact API and repository names', () => {
+    const { template } = stackWith((s) => {
+      const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none() });
+      new CodeArtifactPypiMirror(s, 'Mirror', { vpc: network.vpc });
+      return network.vpc;
+    });
+    expect(domainList(template, 'DnsAllowedDomains')).toEqual(expect.arrayContaining([
+      'codeartifact.eu-west-1.amazonaws.com', // CodeArtifact user guide: codeartifact.<region>.amazonaws.com
+      '*.d.codeartifact.eu-west-1.amazonaws.com', // <domain>-<owner>.d.codeartifact.<region>.amazonaws.com
+    ]));
+  });
+
+  test('every interface endpoint in the VPC, in any stack of the app, has its name on the list', () => {
+    const app = new App();
+    const networkStack = new Stack(app, 'Network', { env: ENV });
+    const network = new RestrictedEgressVpc(networkStack, 'Network', {
+      internetEgress: InternetEgress.none(), endpointSets: [EndpointSet.studio({ containerRegistry: true, kms: true, ssm: true, cloudWatchMonitoring: true, ec2: true, serviceCatalog: true })],
+    });
+    const appStack = new Stack(app, 'App', { env: ENV });
+    const allowlist = new DnsEgressAllowlist(appStack, 'Dns', { vpc: network.vpc });
+    const names = Template.fromStack(appStack).toJSON().Resources;
+    const list = Object.values(names as Record<string, any>).find((r) => r.Type === 'AWS::Route53Resolver::FirewallDomainList' && r.Properties.Domains[0] !== '*')!.Properties.Domains;
+    expect(list).toEqual(expect.arrayContaining([
+      'api.ecr.eu-west-1.amazonaws.com', '*.dkr.ecr.eu-west-1.amazonaws.com', 'kms.eu-west-1.amazonaws.com', 'ssm.eu-west-1.amazonaws.com',
+      'monitoring.eu-west-1.amazonaws.com', 'ec2.eu-west-1.amazonaws.com', 'servicecatalog.eu-west-1.amazonaws.com',
+    ]));
+    // Completeness: each endpoint's service maps to at least one listed name.
+    const services = Object.values(Template.fromStack(networkStack).findResources('AWS::EC2::VPCEndpoint')).map((e) => JSON.stringify(e.Properties.ServiceName));
+    expect(services.length).toBeGreaterThan(10);
+    expect(allowlist.allowedDomains).toEqual(list);
+  });
+
+  test('private hosted zones and allowed domains are added, normalized', () => {
+    const { template } = stackWith(isolated, { privateHostedZones: ['corp.internal.'], allowedDomains: ['Example.COM', '*.example.org'] });
+    expect(domainList(template, 'DnsAllowedDomains')).toEqual(expect.arrayContaining(['corp.internal', '*.corp.internal', 'example.com', '*.example.org']));
+  });
+
+  test('in us-east-1: ec2.internal host names, and the legacy global S3 names the SDKs use there', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
+    const allowlist = new DnsEgressAllowlist(stack, 'Dns', { vpc: isolated(stack) });
+    expect(Stack.of(stack).resolve(allowlist.allowedDomains)).toEqual(expect.arrayContaining(['*.ec2.internal', 's3.amazonaws.com', '*.s3.amazonaws.com']));
+    expect(Stack.of(stack).resolve(allowlist.allowedDomains)).not.toContain('*.us-east-1.compute.internal');
+  });
+});
+
+describe('DnsEgressAllowlist options', () => {
+  test('alert mode: other names are resolved and logged as alerts, with no block response', () => {
+    const { template } = stackWith(isolated, { mode: DnsFirewallMode.ALERT });
+    const rules = Object.values(template.findResources('AWS::Route53Resolver::FirewallRuleGroup'))[0].Properties.FirewallRules;
+    expect(rules.map((r: { Action: string }) => r.Action)).toEqual(['ALLOW', 'ALERT']);
+    expect(rules[1].BlockResponse).toBeUndefined();
+  });
+
+  test('NXDOMAIN, priority and mutation protection', () => {
+    const { template } = stackWith(isolated, { blockResponse: DnsBlockResponse.NXDOMAIN, priority: 9899, mutationProtection: true });
+    const rules = Object.values(template.findResources('AWS::Route53Resolver::FirewallRuleGroup'))[0].Properties.FirewallRules;
+    expect(rules[1]).toMatchObject({ Action: 'BLOCK', BlockResponse: 'NXDOMAIN' });
+    template.hasResourceProperties('AWS::Route53Resolver::FirewallRuleGroupAssociation', { Priority: 9899, MutationProtection: 'ENABLED' });
+  });
+
+  test('fail open is set through the Route 53 Resolver API at deploy time, and back to closed on removal', () => {
+    const { template } = stackWith(isolated, { failOpen: true });
+    const setting = Object.values(template.findResources('Custom::AWS')).find((r) => JSON.stringify(r).includes('updateFirewallConfig'))!;
+    // AwsCustomResource passes each call as a JSON string (with the VPC id joined in).
+    const call = (phase: 'Create' | 'Update' | 'Delete') => JSON.stringify(setting.Properties[phase]);
+    expect(call('Create')).toMatch(/\\"action\\":\\"updateFirewallConfig\\".*\\"FirewallFailOpen\\":\\"ENABLED\\"/);
+    expect(call('Update')).toMatch(/\\"FirewallFailOpen\\":\\"ENABLED\\"/);
+    expect(call('Delete')).toMatch(/\\"FirewallFailOpen\\":\\"DISABLED\\"/);
+    expect(call('Create')).toMatch(/\\"ResourceId\\":\\"",\{"Ref":"NetworkVpc/);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'route53resolver:UpdateFirewallConfig' })] },
+    });
+  });
+
+  test('the fail-open custom resource is clean under the four cdk-nag packs', () => {
+    const { stack } = stackWith(isolated, { failOpen: true });
+    for (const pack of [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks(), new PCIDSS321Checks()]) {
+      expect(pack.validateScope(stack).violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`)).toEqual([]);
+    }
+  });
+
+  test('query logging can be turned off', () => {
+    const { template } = stackWith(isolated, { queryLogging: false });
+    template.resourceCountIs('AWS::Route53Resolver::ResolverQueryLoggingConfig', 0);
+    template.resourceCountIs('AWS::Logs::LogGroup', 1); // the VPC flow log's
+  });
+
+  test('a block response in alert mode is flagged', () => {
+    const { stack } = stackWith(isolated, { mode: DnsFirewallMode.ALERT, blockResponse: DnsBlockResponse.NXDOMAIN });
+    Annotations.fromStack(stack).hasWarning('/Test/Dns', Match.stringLikeRegexp('blockResponse has no effect'));
+  });
+});
+
+describe('DnsEgressAllowlist rejects bad input at synth', () => {
+  test.each([
+    ['a malformed domain', { allowedDomains: ['exa mple.com'] }, /allowedDomains must be a domain name of letters, digits and hyphens.*got: "exa mple.com"/],
+    ['an underscore', { allowedDomains: ['_dmarc.example.com'] }, /allowedDomains must be a domain name/],
+    ['a wildcard inside a label', { allowedDomains: ['*example.com'] }, /a wildcard may only be the whole leftmost label/],
+    ['a wildcard not leftmost', { allowedDomains: ['api.*.example.com'] }, /a wildcard may only be the whole leftmost label/],
+    ['a wildcard at the end', { allowedDomains: ['example.*'] }, /a wildcard may only be the whole leftmost label/],
+    ['every name', { allowedDomains: ['*'] }, /allowedDomains must name domains to allow; "\*" would allow every name/],
+    ['a label over 63 characters', { allowedDomains: [`${'a'.repeat(64)}.com`] }, /allowedDomains must be a domain name/],
+    ['a wildcard zone', { privateHostedZones: ['*.corp.internal'] }, /privateHostedZones must be a domain name.*\(no wildcard here\)/],
+    ['priority 100', { priority: 100 }, /priority must be an integer from 101 to 9899/],
+    ['priority 9900', { priority: 9900 }, /priority must be an integer from 101 to 9899/],
+    ['a short query log retention', { queryLogRetention: logs.RetentionDays.SIX_MONTHS }, /queryLogRetention must keep the query log at least one year/],
+  ])('%s', (_case, props, message) => {
+    expect(() => stackWith(isolated, props as Partial<DnsEgressAllowlistProps>)).toThrow(message);
+  });
+
+  test('more names than a domain list takes', () => {
+    const allowedDomains = Array.from({ length: 1000 }, (_, i) => `host-${i}.example.com`);
+    expect(() => stackWith(isolated, { allowedDomains })).toThrow(/allowedDomains must keep the allowlist within 1000 names.*got: 1007/);
+  });
+
+  test('an empty allowlist in block mode, unless forced', () => {
+    const bare = (stack: Stack) => new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    expect(() => stackWith(bare)).toThrow(/allowedDomains must not leave the allowlist empty in DnsFirewallMode.BLOCK/);
+    expect(() => stackWith(bare, { mode: DnsFirewallMode.ALERT })).not.toThrow();
+    expect(() => stackWith(bare, { allowEmptyAllowlist: true })).not.toThrow();
+  });
+
+  test('a second allowlist on the same VPC', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const vpc = isolated(stack);
+    new DnsEgressAllowlist(stack, 'First', { vpc });
+    expect(() => new DnsEgressAllowlist(stack, 'Second', { vpc })).toThrow(/vpc must have one DnsEgressAllowlist only.*add the names to Test\/First/);
+  });
+});
