@@ -4,8 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import {
-  CodeArtifactPypiMirror, DnsBlockResponse, DnsEgressAllowlist, DnsEgressAllowlistProps, DnsFirewallMode, EndpointSet, InternetEgress, NoInternetNotebook,
-  NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc,
+  CodeArtifactPypiMirror, DnsBlockResponse, DnsEgressAllowlist, DnsEgressAllowlistProps, DnsFirewallMode, EgressAnalyzer, EndpointSet, InternetEgress,
+  NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc,
 } from '../src';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
@@ -48,7 +48,12 @@ describe('DnsEgressAllowlist, block mode (default)', () => {
     const groups = Object.values(template.findResources('AWS::Route53Resolver::FirewallRuleGroup'));
     expect(groups).toHaveLength(1);
     expect(groups[0].Properties.FirewallRules).toEqual([
-      { Priority: 100, Action: 'ALLOW', FirewallDomainListId: { 'Fn::GetAtt': [expect.stringMatching(/^DnsAllowedDomains/), 'Id'] }, FirewallDomainRedirectionAction: 'TRUST_REDIRECTION_DOMAIN' },
+      {
+        Priority: 100,
+        Action: 'ALLOW',
+        FirewallDomainListId: { 'Fn::GetAtt': [expect.stringMatching(/^DnsAllowedDomains/), 'Id'] },
+        FirewallDomainRedirectionAction: 'TRUST_REDIRECTION_DOMAIN',
+      },
       { Priority: 200, Action: 'BLOCK', BlockResponse: 'NODATA', FirewallDomainListId: { 'Fn::GetAtt': [expect.stringMatching(/^DnsAllDomains/), 'Id'] } },
     ]);
     expect(domainList(template, 'DnsAllDomains')).toEqual(['*']);
@@ -130,7 +135,10 @@ describe('DnsEgressAllowlist derives the names of each configuration', () => {
     const app = new App();
     const networkStack = new Stack(app, 'Network', { env: ENV });
     const network = new RestrictedEgressVpc(networkStack, 'Network', {
-      internetEgress: InternetEgress.none(), endpointSets: [EndpointSet.studio({ containerRegistry: true, kms: true, ssm: true, cloudWatchMonitoring: true, ec2: true, serviceCatalog: true })],
+      internetEgress: InternetEgress.none(),
+      endpointSets: [EndpointSet.studio({
+        containerRegistry: true, kms: true, ssm: true, cloudWatchMonitoring: true, ec2: true, serviceCatalog: true,
+      })],
     });
     const appStack = new Stack(app, 'App', { env: ENV });
     const allowlist = new DnsEgressAllowlist(appStack, 'Dns', { vpc: network.vpc });
@@ -204,6 +212,48 @@ describe('DnsEgressAllowlist options', () => {
   test('a block response in alert mode is flagged', () => {
     const { stack } = stackWith(isolated, { mode: DnsFirewallMode.ALERT, blockResponse: DnsBlockResponse.NXDOMAIN });
     Annotations.fromStack(stack).hasWarning('/Test/Dns', Match.stringLikeRegexp('blockResponse has no effect'));
+  });
+});
+
+describe('the egress analyzer states which names a workload may resolve', () => {
+  const build = (withAllowlist: boolean, props: Partial<DnsEgressAllowlistProps> = {}) => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
+    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    if (withAllowlist) new DnsEgressAllowlist(stack, 'Dns', { vpc: network.vpc, ...props });
+    const analyzer = EgressAnalyzer.fromTemplate(Template.fromStack(stack).toJSON());
+    return { analyzer, filter: analyzer.dnsFilter(analyzer.workloads[0]) };
+  };
+
+  test('with the allowlist: only its names, anything else blocked with NODATA', () => {
+    const { analyzer, filter } = build(true);
+    expect(filter).toMatchObject({ filtered: true, otherNames: 'BLOCK', blockResponse: 'NODATA' });
+    expect([...filter.allowedDomains].sort()).toEqual([...NOTEBOOK_ENDPOINT_NAMES, ...S3_NAMES, ...INTERNAL].sort());
+    expect(analyzer.report()).toMatch(/DNS names it may resolve: only 7 name\(s\) \(DNS Firewall; any other name: BLOCK with NODATA\): /);
+  });
+
+  test('in alert mode every name resolves, the others with an alert', () => {
+    expect(build(true, { mode: DnsFirewallMode.ALERT }).filter).toMatchObject({ filtered: true, otherNames: 'ALERT', blockResponse: undefined });
+  });
+
+  test('without it: any name', () => {
+    const { analyzer, filter } = build(false);
+    expect(filter).toEqual({ filtered: false, otherNames: 'ALLOW', allowedDomains: [], description: 'any name (no DNS Firewall rule group on the VPC)' });
+    expect(analyzer.report()).toContain('DNS names it may resolve: any name (no DNS Firewall rule group on the VPC)');
+  });
+
+  test('a domain list known only at deploy makes the answer UNKNOWN', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
+    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    new DnsEgressAllowlist(stack, 'Dns', { vpc: network.vpc });
+    const template = Template.fromStack(stack).toJSON();
+    const [id] = Object.entries(template.Resources as Record<string, any>).find(([, r]) => r.Type === 'AWS::Route53Resolver::FirewallDomainList' && r.Properties.Domains[0] !== '*')!;
+    template.Resources[id].Properties = { DomainFileUrl: 's3://bucket/domains.txt' };
+    const analyzer = EgressAnalyzer.fromTemplate(template);
+    const filter = analyzer.dnsFilter(analyzer.workloads[0]);
+    expect(filter.otherNames).toBe('UNKNOWN');
+    expect(filter.description).toMatch(/known only at deploy/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { EgressDestination, EgressProtocol } from './egress-destination';
+import { dnsFilterOf, EgressDnsFilter } from './egress-dns-filter';
 import { EgressSource } from './egress-source';
 import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { Evaluator, PathResult } from './evaluation';
@@ -120,6 +121,16 @@ export class EgressAnalyzer {
     return this.answer(query, this.evaluator);
   }
 
+  /**
+   * Which names the workload may resolve through the VPC resolver, as the template's Route 53 Resolver
+   * DNS Firewall rule groups decide (DNS is never filtered by security groups or NACLs).
+   */
+  public dnsFilter(source: EgressSource): EgressDnsFilter {
+    const spec = source._resolve(this.model);
+    const vpcs = [...new Set(spec.subnets.map((s) => this.model.subnets.get(s)?.vpc).filter((v): v is string => v !== undefined))];
+    return dnsFilterOf(this.model.dnsFirewalls, vpcs);
+  }
+
   private answer(query: EgressQuery, evaluator: Evaluator): EgressVerdict {
     const notes: string[] = [];
     const source = query.source._resolve(this.model);
@@ -209,6 +220,7 @@ export class EgressAnalyzer {
         const second = this.answer({ source, destination }, this.networkLayerOnly);
         lines.push(`    ${verdict.destination.padEnd(width)}  ${verdict.outcome.padEnd(9)}  ${shortVerdict(second).padEnd(32)}  ${shortVerdict(verdict, true)}`);
       }
+      lines.push(`    DNS names it may resolve: ${this.dnsFilter(source).description}`);
     }
     return lines.join('\n');
   }

@@ -3,3 +3,4 @@ export * from './egress-destination';
 export * from './egress-source';
 export * from './egress-verdict';
 export * from './egress-policy';
+export * from './egress-dns-filter';

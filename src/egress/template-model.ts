@@ -154,6 +154,25 @@ export interface WorkloadModel {
   readonly managedInternet?: string;
 }
 
+/** One rule of a Route 53 Resolver DNS Firewall rule group. */
+export interface DnsFirewallRuleModel {
+  readonly priority: number;
+  /** ALLOW, BLOCK or ALERT (or what the template says, if it is something else). */
+  readonly action: string;
+  /** The domain list's names; undefined when they are known only at deploy (imported list, file URL, parameter). */
+  readonly domains?: string[];
+  readonly blockResponse?: string;
+}
+
+/** A DNS Firewall rule group associated with a VPC. */
+export interface DnsFirewallModel {
+  readonly id: string;
+  readonly vpc: string;
+  readonly priority: number;
+  /** Undefined when the rule group is defined outside the template. */
+  readonly rules?: DnsFirewallRuleModel[];
+}
+
 export interface NetworkModel {
   readonly region: string;
   readonly regionKnown: boolean;
@@ -166,6 +185,8 @@ export interface NetworkModel {
   readonly workloads: WorkloadModel[];
   /** Tags of the address sets the template's dynamic sets are filled from, for the probes. */
   readonly hostnames: string[];
+  /** DNS Firewall rule group associations, lowest priority (evaluated first) first. */
+  readonly dnsFirewalls: DnsFirewallModel[];
 }
 
 /** Suffix of the workload id of a domain's shared spaces. */
@@ -611,6 +632,36 @@ export function buildModel(template: any, region?: string): NetworkModel {
   }
 
   const hostnames = [...new Set([...sets.values()].flatMap((s) => s.memberTags).filter((t) => t.startsWith('host:')).map((t) => t.slice(5)))];
+  // ---- Route 53 Resolver DNS Firewall: domain lists, rule groups and their VPC associations.
+  const domainLists = new Map<string, string[] | undefined>();
+  for (const [id, r] of ofType('AWS::Route53Resolver::FirewallDomainList')) {
+    const names = toArray(r.Properties?.Domains).map((d) => flatten(d, regionName));
+    const known = r.Properties?.DomainFileUrl === undefined && Array.isArray(r.Properties?.Domains) && names.every((n) => n !== undefined);
+    domainLists.set(id, known ? (names as string[]).map((n) => n.toLowerCase()) : undefined);
+  }
+  const ruleGroups = new Map<string, DnsFirewallRuleModel[]>();
+  for (const [id, r] of ofType('AWS::Route53Resolver::FirewallRuleGroup')) {
+    const rules = toArray(r.Properties?.FirewallRules).map((rule: any) => {
+      const list = referencedId(rule?.FirewallDomainListId);
+      return {
+        priority: typeof rule?.Priority === 'number' ? rule.Priority : Number(rule?.Priority),
+        action: typeof rule?.Action === 'string' ? rule.Action : 'UNKNOWN',
+        domains: list === undefined ? undefined : domainLists.get(list),
+        blockResponse: typeof rule?.BlockResponse === 'string' ? rule.BlockResponse : undefined,
+      };
+    });
+    ruleGroups.set(id, rules.sort((a, b) => a.priority - b.priority));
+  }
+  const dnsFirewalls: DnsFirewallModel[] = [];
+  for (const [id, r] of ofType('AWS::Route53Resolver::FirewallRuleGroupAssociation')) {
+    const vpc = referencedId(r.Properties?.VpcId);
+    if (!vpc) continue;
+    const group = referencedId(r.Properties?.FirewallRuleGroupId);
+    const priority = typeof r.Properties?.Priority === 'number' ? r.Properties.Priority : Number(r.Properties?.Priority);
+    dnsFirewalls.push({ id, vpc, priority, rules: group === undefined ? undefined : ruleGroups.get(group) });
+  }
+  dnsFirewalls.sort((a, b) => a.priority - b.priority);
+
   return {
     region: regionName,
     regionKnown: region !== undefined,
@@ -622,6 +673,7 @@ export function buildModel(template: any, region?: string): NetworkModel {
     interfaceEndpoints,
     workloads,
     hostnames,
+    dnsFirewalls,
   };
 }
 
