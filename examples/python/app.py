@@ -16,6 +16,7 @@ from constructs import Construct
 
 from cdk_sagemaker_egress import (
     CodeArtifactPypiMirror,
+    DnsEgressAllowlist,
     EgressAnalyzer,
     EgressDestination,
     EgressOutcome,
@@ -137,6 +138,14 @@ class NotebookIsolatedMirrorStack(cdk.Stack):
         self.mirror.configure_pip(self.notebook)
 
 
+class NotebookIsolatedDnsAllowlistStack(NotebookIsolatedMirrorStack):
+    """Configuration 9: configuration 8 with a DNS Firewall allowlist derived from the configuration."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.dns = DnsEgressAllowlist(self, "DnsAllowlist", vpc=self.network.vpc)
+
+
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 # The egress the workloads are meant to have: synthesis fails if any of them can reach more, or less.
 cdk.Validations.of(app).add_plugins(
@@ -186,6 +195,11 @@ NotebookIsolatedMirrorStack(
     "NotebookIsolatedMirror",
     description="cdk-sagemaker-egress reference: no internet route, pip through a CodeArtifact PyPI mirror",
 )
+NotebookIsolatedDnsAllowlistStack(
+    app,
+    "NotebookIsolatedDnsAllowlist",
+    description="cdk-sagemaker-egress reference: no internet route, PyPI mirror, DNS Firewall allowlist",
+)
 assembly = app.synth()
 
 # The analyzer from Python: the isolated notebook reaches its endpoints and S3, and nothing else.
@@ -222,3 +236,11 @@ for destination, outcome in [
     print(f"NotebookIsolatedMirror {notebook.description} -> {verdict.destination}: {verdict.outcome.name}")
     if verdict.outcome != outcome:
         sys.exit(f"unexpected egress verdict for {verdict.destination}: {verdict.outcome.name}")
+
+# DNS: with the allowlist the notebook may resolve only the derived names; without it, any name.
+for stack_name, filtered in [("NotebookIsolatedDnsAllowlist", True), ("NotebookIsolatedMirror", False)]:
+    analyzer = EgressAnalyzer.from_template(assembly.get_stack_by_name(stack_name).template)
+    dns = analyzer.dns_filter(analyzer.workloads[0])
+    print(f"{stack_name} DNS: {dns.description[:120]}")
+    if dns.filtered != filtered or (filtered and dns.other_names != "BLOCK"):
+        sys.exit(f"unexpected DNS filter for {stack_name}: {dns.description}")

@@ -60,5 +60,14 @@ export function summarize(stackName: string, template: CfnTemplate): string {
       `pip installs from "${pip?.Properties?.RepositoryName}" <- "${upstream?.Properties?.RepositoryName}" (${(upstream?.Properties?.ExternalConnections ?? []).join(', ')}); ` +
       `internal packages never from PyPI: ${groups.join(', ') || 'none'}`);
   }
+  for (const association of ofType('AWS::Route53Resolver::FirewallRuleGroupAssociation')) {
+    const lists = ofType('AWS::Route53Resolver::FirewallDomainList').map((l) => l.Properties?.Domains ?? []);
+    const allowed = lists.filter((d) => !d.includes('*')).reduce((n, d) => n + d.length, 0);
+    const rules = ofType('AWS::Route53Resolver::FirewallRuleGroup')[0]?.Properties?.FirewallRules ?? [];
+    const catchAll = rules[rules.length - 1];
+    const logging = ofType('AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation').length > 0;
+    lines.push(`  DNS allowlist:       ${allowed} allowed names, any other name ${catchAll?.Action}${catchAll?.BlockResponse ? ` (${catchAll.BlockResponse})` : ''}, ` +
+      `priority ${association.Properties?.Priority}, query log ${logging ? 'on' : 'off'}`);
+  }
   return lines.join('\n');
 }

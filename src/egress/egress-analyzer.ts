@@ -1,6 +1,7 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
+import { dnsFilterOf } from './dns-filter';
 import { EgressDestination, EgressProtocol } from './egress-destination';
-import { dnsFilterOf, EgressDnsFilter } from './egress-dns-filter';
+import { EgressDnsFilter } from './egress-dns-filter';
 import { EgressSource } from './egress-source';
 import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { Evaluator, PathResult } from './evaluation';

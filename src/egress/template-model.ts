@@ -637,7 +637,7 @@ export function buildModel(template: any, region?: string): NetworkModel {
   for (const [id, r] of ofType('AWS::Route53Resolver::FirewallDomainList')) {
     const names = toArray(r.Properties?.Domains).map((d) => flatten(d, regionName));
     const known = r.Properties?.DomainFileUrl === undefined && Array.isArray(r.Properties?.Domains) && names.every((n) => n !== undefined);
-    domainLists.set(id, known ? (names as string[]).map((n) => n.toLowerCase()) : undefined);
+    domainLists.set(id, known ? (names as string[]).map((n) => n.toLowerCase().split(THIS_REGION.toLowerCase()).join(THIS_REGION)) : undefined);
   }
   const ruleGroups = new Map<string, DnsFirewallRuleModel[]>();
   for (const [id, r] of ofType('AWS::Route53Resolver::FirewallRuleGroup')) {

@@ -27,6 +27,7 @@ const INTENDED: Record<string, Record<string, string[]>> = {
   },
   // pip reaches the mirror through its endpoints; PyPI itself stays unreachable.
   NotebookIsolatedMirror: { Notebook: [...NOTEBOOK_ENDPOINTS, 'codeartifact.api', 'codeartifact.repositories', ...ALWAYS] },
+  NotebookIsolatedDnsAllowlist: { Notebook: [...NOTEBOOK_ENDPOINTS, 'codeartifact.api', 'codeartifact.repositories', ...ALWAYS] },
 };
 
 /** What stops the internet when the security groups are set aside. */
@@ -39,6 +40,7 @@ const SECOND_LAYER: Record<string, string> = {
   NotebookPypiAllowlistNacl: 'NETWORK_ACL_OUTBOUND',
   StudioIsolated: 'ROUTE',
   NotebookIsolatedMirror: 'ROUTE',
+  NotebookIsolatedDnsAllowlist: 'ROUTE',
 };
 
 /** A logical id without CDK's hash suffix: `Studio43727D10.SharedSpaces` -> `Studio.SharedSpaces`. */

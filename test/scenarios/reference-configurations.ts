@@ -6,7 +6,8 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  CodeArtifactPypiMirror, EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening, NoInternetNotebook, NoInternetStudio,
+  CodeArtifactPypiMirror, DnsEgressAllowlist, EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening,
+  NoInternetNotebook, NoInternetStudio,
   PypiAllowlistSecurityGroup,
   RestrictedEgressVpc, S3EndpointKind,
 } from '../../src';
@@ -138,6 +139,20 @@ export class NotebookIsolatedMirrorStack extends Stack {
   }
 }
 
+/**
+ * Configuration 9, "isolated notebook with mirror and DNS allowlist": configuration 8 with DNS closed
+ * too. A Route 53 Resolver DNS Firewall answers only the names derived from the VPC's endpoints and S3
+ * (and its internal host names), blocks every other lookup, and logs queries for a year.
+ */
+export class NotebookIsolatedDnsAllowlistStack extends NotebookIsolatedMirrorStack {
+  public readonly dns: DnsEgressAllowlist;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.dns = new DnsEgressAllowlist(this, 'DnsAllowlist', { vpc: this.network.vpc });
+  }
+}
+
 /** Stack names of the reference configurations, in the order they are built. */
 export const REFERENCE_STACK_NAMES = [
   'NotebookNatEgress',
@@ -148,6 +163,7 @@ export const REFERENCE_STACK_NAMES = [
   'NotebookPypiAllowlistNacl',
   'StudioIsolated',
   'NotebookIsolatedMirror',
+  'NotebookIsolatedDnsAllowlist',
 ];
 
 /** Adds every reference configuration to `app`. */
@@ -170,6 +186,9 @@ export function addReferenceConfigurations(app: App): Stack[] {
     }),
     new StudioIsolatedStack(app, 'StudioIsolated', { description: 'cdk-sagemaker-egress reference: SageMaker Studio and JumpStart with no internet route' }),
     new NotebookIsolatedMirrorStack(app, 'NotebookIsolatedMirror', { description: 'cdk-sagemaker-egress reference: no internet route, pip through a CodeArtifact PyPI mirror' }),
+    new NotebookIsolatedDnsAllowlistStack(app, 'NotebookIsolatedDnsAllowlist', {
+      description: 'cdk-sagemaker-egress reference: no internet route, PyPI mirror, DNS Firewall allowlist',
+    }),
   ];
 }
 
