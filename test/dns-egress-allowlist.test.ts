@@ -17,8 +17,11 @@ const NOTEBOOK_ENDPOINT_NAMES = [
   'sts.eu-west-1.amazonaws.com',
   'logs.eu-west-1.amazonaws.com',
 ];
-/** S3 through the gateway endpoint: the regional endpoint and its virtual-hosted bucket names. */
-const S3_NAMES = ['s3.eu-west-1.amazonaws.com', '*.s3.eu-west-1.amazonaws.com'];
+/**
+ * S3 through the gateway endpoint: the regional endpoint and its virtual-hosted bucket names, and their
+ * dual-stack forms, which Amazon Linux 2023's repositories use (al2023-repos-<region>-<id>.s3.dualstack.<region>.amazonaws.com).
+ */
+const S3_NAMES = ['s3.eu-west-1.amazonaws.com', '*.s3.eu-west-1.amazonaws.com', 's3.dualstack.eu-west-1.amazonaws.com', '*.s3.dualstack.eu-west-1.amazonaws.com'];
 /** EC2 private host names outside us-east-1: ip-a-b-c-d.<region>.compute.internal (VPC user guide, DNS). */
 const INTERNAL = ['*.eu-west-1.compute.internal'];
 
@@ -229,7 +232,7 @@ describe('the egress analyzer states which names a workload may resolve', () => 
     const { analyzer, filter } = build(true);
     expect(filter).toMatchObject({ filtered: true, otherNames: 'BLOCK', blockResponse: 'NODATA' });
     expect([...filter.allowedDomains].sort()).toEqual([...NOTEBOOK_ENDPOINT_NAMES, ...S3_NAMES, ...INTERNAL].sort());
-    expect(analyzer.report()).toMatch(/DNS names it may resolve: only 7 name\(s\) \(DNS Firewall; any other name: BLOCK with NODATA\): /);
+    expect(analyzer.report()).toMatch(/DNS names it may resolve: only 9 name\(s\) \(DNS Firewall; any other name: BLOCK with NODATA\): /);
   });
 
   test('in alert mode every name resolves, the others with an alert', () => {
@@ -276,7 +279,7 @@ describe('DnsEgressAllowlist rejects bad input at synth', () => {
 
   test('more names than a domain list takes', () => {
     const allowedDomains = Array.from({ length: 1000 }, (_, i) => `host-${i}.example.com`);
-    expect(() => stackWith(isolated, { allowedDomains })).toThrow(/allowedDomains must keep the allowlist within 1000 names.*got: 1007/);
+    expect(() => stackWith(isolated, { allowedDomains })).toThrow(/allowedDomains must keep the allowlist within 1000 names.*got: 1009/);
   });
 
   test('an empty allowlist in block mode, unless forced', () => {

@@ -9,7 +9,7 @@ import { Token } from 'aws-cdk-lib';
  * - CodeArtifact: codeartifact.<region>.amazonaws.com (api) and
  *   <domain>-<owner>.d.codeartifact.<region>.amazonaws.com (repositories), CodeArtifact user guide.
  * - ECR: api.ecr.<region>.amazonaws.com and <account>.dkr.ecr.<region>.amazonaws.com (ECR user guide).
- * - S3: s3.<region>.amazonaws.com and <bucket>.s3.<region>.amazonaws.com; in us-east-1 SDKs may also use
+ * - S3: s3.<region>.amazonaws.com and <bucket>.s3.<region>.amazonaws.com, and the dual-stack forms; in us-east-1 SDKs may also use
  *   the legacy global s3.amazonaws.com (botocore's us_east_1_regional_endpoint defaults to "legacy").
  * - Every other AWS service: <service>.<region>.amazonaws.com (the SDKs' endpoint rule).
  */
@@ -23,7 +23,9 @@ const NAMES: Record<string, (region: string) => string[]> = {
   'codeartifact.repositories': (r) => [`*.d.codeartifact.${r}.amazonaws.com`],
   'ecr.api': (r) => [`api.ecr.${r}.amazonaws.com`],
   'ecr.dkr': (r) => [`*.dkr.ecr.${r}.amazonaws.com`],
-  's3': (r) => [`s3.${r}.amazonaws.com`, `*.s3.${r}.amazonaws.com`,
+  // Amazon Linux 2023's package repositories are S3 buckets named through S3's dual-stack endpoint
+  // (al2023-repos-<region>-….s3.dualstack.<region>.amazonaws.com), which the S3 endpoint policy allows.
+  's3': (r) => [`s3.${r}.amazonaws.com`, `*.s3.${r}.amazonaws.com`, `s3.dualstack.${r}.amazonaws.com`, `*.s3.dualstack.${r}.amazonaws.com`,
     ...Token.isUnresolved(r) || r === 'us-east-1' ? ['s3.amazonaws.com', '*.s3.amazonaws.com'] : []],
 };
 
