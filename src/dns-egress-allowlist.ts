@@ -1,15 +1,11 @@
-import { Annotations, Aws, CfnResource, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53resolver from 'aws-cdk-lib/aws-route53resolver';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { endpointDomainNames } from './private/dns-names';
 import { logGroupKey } from './private/log-group-key';
-import { acknowledgeCustomResourceProvider } from './private/provider-acknowledgements';
 import { invalid, validateDnsDomain, validateIntegerInRange } from './private/validation';
 import { PypiAllowlistSecurityGroup } from './pypi-allowlist-security-group';
 
@@ -18,6 +14,8 @@ const MIN_PRIORITY = 101;
 const MAX_PRIORITY = 9899;
 /** DNS Firewall takes at most 1,000 domains per request (UpdateFirewallDomains); CloudFormation passes the list inline. */
 const MAX_DOMAINS = 1000;
+/** CreateFirewallDomainList, CreateFirewallRuleGroup, AssociateFirewallRuleGroup, CreateResolverQueryLogConfig: Name is 1 to 64 characters. */
+const MAX_NAME_LENGTH = 64;
 /** The catch-all domain specification of the second rule: every name not allowed by the first. */
 const EVERY_DOMAIN = '*';
 
@@ -100,9 +98,9 @@ export interface DnsEgressAllowlistProps {
   readonly mutationProtection?: boolean;
 
   /**
-   * Let queries through when DNS Firewall cannot answer (fail open). By default DNS Firewall fails
-   * closed: the VPC resolver blocks a query DNS Firewall did not judge, which favours security over
-   * availability.
+   * Let queries through when DNS Firewall cannot answer (fail open), through the VPC's
+   * AWS::Route53Resolver::FirewallConfig. By default DNS Firewall fails closed: the VPC resolver blocks a
+   * query DNS Firewall did not judge, which favours security over availability.
    *
    * @default false
    */
@@ -165,6 +163,10 @@ export class DnsEgressAllowlist extends Construct {
     const priority = props.priority ?? MIN_PRIORITY;
     validateIntegerInRange('priority', priority, MIN_PRIORITY, MAX_PRIORITY,
       `CloudFormation accepts association priorities from ${MIN_PRIORITY} to ${MAX_PRIORITY}`);
+    if (this.mode === DnsFirewallMode.ALERT && props.queryLogging === false) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:alertWithoutQueryLog',
+        'DnsFirewallMode.ALERT reports names that are not on the list only in the Resolver query log, and queryLogging is false: nothing will show them.');
+    }
     if (props.blockResponse !== undefined && this.mode === DnsFirewallMode.ALERT) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-egress:blockResponseInAlertMode',
         'blockResponse has no effect in DnsFirewallMode.ALERT: nothing is blocked, queries are only logged.');
@@ -177,7 +179,8 @@ export class DnsEgressAllowlist extends Construct {
     ];
     this.rejectSecondAllowlist();
 
-    const name = (suffix: string) => `${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}-${suffix}`;
+    // DNS Firewall and query-logging names: at most 64 characters.
+    const name = (suffix: string) => resourceName(this, suffix);
     const allowed = new route53resolver.CfnFirewallDomainList(this, 'AllowedDomains', {
       name: name('allowed'),
       domains: Lazy.list({ produce: () => this.domains() }),
@@ -218,8 +221,7 @@ export class DnsEgressAllowlist extends Construct {
     if (props.queryLogging ?? true) {
       this.queryLogGroup = this.createQueryLogging(props);
       // Queries are logged before the firewall starts deciding, so the first blocks can be investigated.
-      const loggingAssociation = this.node.findChild('QueryLoggingAssociation') as CfnResource;
-      association.addDependency(loggingAssociation);
+      association.node.addDependency(this.node.findChild('QueryLoggingAssociation'));
     }
     if (props.failOpen) this.enableFailOpen(association);
     this.node.addValidation({ validate: () => this.validateDomains() });
@@ -244,9 +246,10 @@ export class DnsEgressAllowlist extends Construct {
       if (construct instanceof ec2.CfnVPCEndpoint && sameValue(construct.vpcId, vpcId)) {
         const stack = Stack.of(construct);
         const serviceName = stack.resolve(construct.serviceName);
-        const known = endpointDomainNames(serviceName, stack.region);
+        const privateDnsOff = construct.vpcEndpointType === 'Interface' && stack.resolve(construct.privateDnsEnabled) === false;
+        const known = privateDnsOff ? undefined : endpointDomainNames(serviceName, stack.region);
         if (known) names.push(...known);
-        else this.unknownServices.add(JSON.stringify(serviceName));
+        else this.unknownServices.add(`${JSON.stringify(serviceName)}${privateDnsOff ? ' (private DNS off: its clients use the endpoint\'s own vpce names)' : ''}`);
       } else if (construct instanceof PypiAllowlistSecurityGroup && sameValue(securityGroupVpcId(construct), vpcId)) {
         names.push(...construct.hostnames.map(normalize));
       }
@@ -295,7 +298,7 @@ export class DnsEgressAllowlist extends Construct {
     });
     const config = new route53resolver.CfnResolverQueryLoggingConfig(this, 'QueryLogging', {
       destinationArn: group.logGroupArn,
-      name: `${Names.uniqueResourceName(this, { maxLength: 60, separator: '-' })}-queries`,
+      name: resourceName(this, 'queries'),
     });
     new route53resolver.CfnResolverQueryLoggingConfigAssociation(this, 'QueryLoggingAssociation', {
       resolverQueryLogConfigId: config.attrId,
@@ -305,38 +308,22 @@ export class DnsEgressAllowlist extends Construct {
   }
 
   /**
-   * DNS Firewall's failure mode is a VPC setting of the API (UpdateFirewallConfig), with no CloudFormation
-   * resource: set it at deploy time, and back to fail closed (the default) when this leaves the stack.
+   * DNS Firewall's failure mode is a setting of the VPC (AWS::Route53Resolver::FirewallConfig, the
+   * UpdateFirewallConfig API), created only when failing open is asked for: deleting it returns the VPC to
+   * AWS's default, fail closed.
    */
   private enableFailOpen(association: CfnResource): void {
-    const call = (failOpen: 'ENABLED' | 'DISABLED'): cr.AwsSdkCall => ({
-      service: 'Route53Resolver',
-      action: 'updateFirewallConfig',
-      parameters: { ResourceId: this.vpc.vpcId, FirewallFailOpen: failOpen },
-      physicalResourceId: cr.PhysicalResourceId.of(`firewall-config-${this.vpc.vpcId}`),
+    const config = new route53resolver.CfnFirewallConfig(this, 'FailOpen', {
+      resourceId: this.vpc.vpcId,
+      firewallFailOpen: 'ENABLED',
     });
-    const setting = new cr.AwsCustomResource(this, 'FailOpen', {
-      onCreate: call('ENABLED'),
-      onUpdate: call('ENABLED'),
-      onDelete: call('DISABLED'),
-      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({
-        actions: ['route53resolver:UpdateFirewallConfig'],
-        resources: [`arn:${Aws.PARTITION}:route53resolver:${Aws.REGION}:${Aws.ACCOUNT_ID}:firewall-config/*`],
-      })]),
-      installLatestAwsSdk: false,
-    });
-    setting.node.addDependency(association);
-    const policy = setting.node.tryFindChild('CustomResourcePolicy');
-    const cfnPolicy = policy && cfnResourceOf(policy);
-    if (cfnPolicy) {
-      acknowledgeNagFindings(cfnPolicy, [{
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53resolver:<AWS::Region>:<AWS::AccountId>:firewall-config/*]',
-        reason: 'A VPC\'s firewall configuration has an id that Route 53 Resolver assigns, unknown before deployment; the statement allows that one action on firewall configurations of this account and region.',
-      }]);
-    }
-    const providerId = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
-    acknowledgeCustomResourceProvider(Stack.of(this), providerId, 'the DNS Firewall fail-open setting', policy ? [policy] : []);
+    config.node.addDependency(association);
   }
+}
+
+/** A name for a DNS Firewall or query-logging resource: unique in the app, at most 64 characters with its suffix. */
+function resourceName(scope: Construct, suffix: string): string {
+  return `${Names.uniqueResourceName(scope, { maxLength: MAX_NAME_LENGTH - suffix.length - 1, separator: '-' })}-${suffix}`;
 }
 
 /** The VPC's EC2 internal host names: ip-a-b-c-d.ec2.internal in us-east-1, ip-a-b-c-d.<region>.compute.internal elsewhere. */

@@ -3,10 +3,12 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import {
   CodeArtifactPypiMirror, DnsBlockResponse, DnsEgressAllowlist, DnsEgressAllowlistProps, DnsFirewallMode, EgressAnalyzer, EndpointSet, InternetEgress,
   NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc,
 } from '../src';
+import { endpointDomainNames } from '../src/private/dns-names';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 
@@ -85,7 +87,18 @@ describe('DnsEgressAllowlist, block mode (default)', () => {
   });
 
   test('fails closed (AWS\'s default): no fail-open setting is made', () => {
-    expect(JSON.stringify(template.toJSON())).not.toMatch(/updateFirewallConfig/);
+    template.resourceCountIs('AWS::Route53Resolver::FirewallConfig', 0);
+  });
+
+  test('names stay within 64 characters, even under a long construct path', () => {
+    const longStack = new Stack(new App(), 'SageMakerIsolatedNotebookPlatformStackForTheDataScienceTeam', { env: ENV });
+    const scope = new Construct(longStack, 'NetworkSecurityControlsOfTheWorkloadAccount');
+    new DnsEgressAllowlist(scope, 'DnsEgressAllowlistOfTheNotebookVpc', { vpc: isolated(longStack) });
+    const names = ['AWS::Route53Resolver::FirewallDomainList', 'AWS::Route53Resolver::FirewallRuleGroup', 'AWS::Route53Resolver::FirewallRuleGroupAssociation',
+      'AWS::Route53Resolver::ResolverQueryLoggingConfig'].flatMap((type) => Object.values(Template.fromStack(longStack).findResources(type)).map((r) => r.Properties.Name));
+    expect(names).toHaveLength(5);
+    for (const name of names) expect(name).toMatch(/^[a-zA-Z0-9-]{1,64}$/);
+    expect(new Set(names).size).toBe(5);
   });
 
   test.each([
@@ -151,9 +164,15 @@ describe('DnsEgressAllowlist derives the names of each configuration', () => {
       'api.ecr.eu-west-1.amazonaws.com', '*.dkr.ecr.eu-west-1.amazonaws.com', 'kms.eu-west-1.amazonaws.com', 'ssm.eu-west-1.amazonaws.com',
       'monitoring.eu-west-1.amazonaws.com', 'ec2.eu-west-1.amazonaws.com', 'servicecatalog.eu-west-1.amazonaws.com',
     ]));
-    // Completeness: each endpoint's service maps to at least one listed name.
-    const services = Object.values(Template.fromStack(networkStack).findResources('AWS::EC2::VPCEndpoint')).map((e) => JSON.stringify(e.Properties.ServiceName));
-    expect(services.length).toBeGreaterThan(10);
+    // Completeness: the names of every endpoint of the VPC are on the list.
+    const endpoints = Object.values(Template.fromStack(networkStack).findResources('AWS::EC2::VPCEndpoint'));
+    expect(endpoints.length).toBe(12); // the Studio set with its options: 11 interface endpoints, and S3
+    for (const endpoint of endpoints) {
+      const expected = endpointDomainNames(endpoint.Properties.ServiceName, networkStack.region);
+      const service = endpoint.Properties.ServiceName;
+      expect({ service, names: expected }).toEqual({ service, names: expect.any(Array) });
+      expect(list).toEqual(expect.arrayContaining(expected!));
+    }
     expect(allowlist.allowedDomains).toEqual(list);
   });
 
@@ -185,21 +204,15 @@ describe('DnsEgressAllowlist options', () => {
     template.hasResourceProperties('AWS::Route53Resolver::FirewallRuleGroupAssociation', { Priority: 9899, MutationProtection: 'ENABLED' });
   });
 
-  test('fail open is set through the Route 53 Resolver API at deploy time, and back to closed on removal', () => {
+  test('fail open is the VPC\'s firewall configuration, set once the rule group is associated', () => {
     const { template } = stackWith(isolated, { failOpen: true });
-    const setting = Object.values(template.findResources('Custom::AWS')).find((r) => JSON.stringify(r).includes('updateFirewallConfig'))!;
-    // AwsCustomResource passes each call as a JSON string (with the VPC id joined in).
-    const call = (phase: 'Create' | 'Update' | 'Delete') => JSON.stringify(setting.Properties[phase]);
-    expect(call('Create')).toMatch(/\\"action\\":\\"updateFirewallConfig\\".*\\"FirewallFailOpen\\":\\"ENABLED\\"/);
-    expect(call('Update')).toMatch(/\\"FirewallFailOpen\\":\\"ENABLED\\"/);
-    expect(call('Delete')).toMatch(/\\"FirewallFailOpen\\":\\"DISABLED\\"/);
-    expect(call('Create')).toMatch(/\\"ResourceId\\":\\"",\{"Ref":"NetworkVpc/);
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: 'route53resolver:UpdateFirewallConfig' })] },
-    });
+    const configs = Object.values(template.findResources('AWS::Route53Resolver::FirewallConfig'));
+    expect(configs).toHaveLength(1);
+    expect(configs[0].Properties).toEqual({ ResourceId: { Ref: expect.stringMatching(/^NetworkVpc/) }, FirewallFailOpen: 'ENABLED' });
+    expect(configs[0].DependsOn).toEqual([expect.stringMatching(/^DnsAssociation/)]);
   });
 
-  test('the fail-open custom resource is clean under the four cdk-nag packs', () => {
+  test('fail open is clean under the four cdk-nag packs', () => {
     const { stack } = stackWith(isolated, { failOpen: true });
     for (const pack of [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks(), new PCIDSS321Checks()]) {
       expect(pack.validateScope(stack).violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`)).toEqual([]);
@@ -210,6 +223,23 @@ describe('DnsEgressAllowlist options', () => {
     const { template } = stackWith(isolated, { queryLogging: false });
     template.resourceCountIs('AWS::Route53Resolver::ResolverQueryLoggingConfig', 0);
     template.resourceCountIs('AWS::Logs::LogGroup', 1); // the VPC flow log's
+  });
+
+  test('alert mode without a query log is flagged (alerts are reported only there)', () => {
+    const { stack } = stackWith(isolated, { mode: DnsFirewallMode.ALERT, queryLogging: false });
+    Annotations.fromStack(stack).hasWarning('/Test/Dns', Match.stringLikeRegexp('reports names that are not on the list only in the Resolver query log'));
+  });
+
+  test('an endpoint whose names are not known, or whose private DNS is off, is flagged', () => {
+    const { stack } = stackWith((s) => {
+      const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none() });
+      network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.ECS_AGENT);
+      new ec2.InterfaceVpcEndpoint(s, 'NoPrivateDns', { vpc: network.vpc, service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, privateDnsEnabled: false });
+      return network.vpc;
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Dns', Match.stringLikeRegexp('DNS names this library does not know')).map((w) => String(w.entry.data));
+    expect(warnings.some((w) => w.includes('ecs-agent'))).toBe(true);
+    expect(warnings.some((w) => w.includes('secretsmanager') && w.includes('private DNS off'))).toBe(true);
   });
 
   test('a block response in alert mode is flagged', () => {
@@ -243,6 +273,42 @@ describe('the egress analyzer states which names a workload may resolve', () => 
     const { analyzer, filter } = build(false);
     expect(filter).toEqual({ filtered: false, otherNames: 'ALLOW', allowedDomains: [], description: 'any name (no DNS Firewall rule group on the VPC)' });
     expect(analyzer.report()).toContain('DNS names it may resolve: any name (no DNS Firewall rule group on the VPC)');
+  });
+
+  const withRules = (mutate: (template: any) => void) => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
+    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    new DnsEgressAllowlist(stack, 'Dns', { vpc: network.vpc });
+    const template = Template.fromStack(stack).toJSON();
+    mutate(template);
+    const analyzer = EgressAnalyzer.fromTemplate(template);
+    return analyzer.dnsFilter(analyzer.workloads[0]);
+  };
+  const ruleGroupOf = (template: any) => Object.values(template.Resources as Record<string, any>).find((r) => r.Type === 'AWS::Route53Resolver::FirewallRuleGroup');
+
+  test('a catch-all rule limited to one query type blocks nothing else: not a closed channel', () => {
+    const filter = withRules((t) => { ruleGroupOf(t).Properties.FirewallRules[1].Qtype = 'TXT'; });
+    expect(filter.otherNames).toBe('UNKNOWN');
+    expect(filter.description).toMatch(/applies only to TXT queries/);
+  });
+
+  test('a name blocked by an earlier rule is not among the names it may resolve', () => {
+    const filter = withRules((t) => {
+      const group = ruleGroupOf(t);
+      const allowList = group.Properties.FirewallRules[0].FirewallDomainListId;
+      t.Resources.Early = { Type: 'AWS::Route53Resolver::FirewallDomainList', Properties: { Domains: ['sts.eu-west-1.amazonaws.com'] } };
+      group.Properties.FirewallRules.unshift({ Priority: 50, Action: 'BLOCK', BlockResponse: 'NODATA', FirewallDomainListId: { 'Fn::GetAtt': ['Early', 'Id'] } });
+      expect(allowList).toBeDefined();
+    });
+    expect(filter.otherNames).toBe('BLOCK');
+    expect(filter.allowedDomains).not.toContain('sts.eu-west-1.amazonaws.com');
+    expect(filter.allowedDomains).toContain('logs.eu-west-1.amazonaws.com');
+  });
+
+  test('a catch-all ALLOW means any name', () => {
+    const filter = withRules((t) => { ruleGroupOf(t).Properties.FirewallRules[1].Action = 'ALLOW'; });
+    expect(filter).toMatchObject({ filtered: true, otherNames: 'ALLOW', description: 'any name (a DNS Firewall rule allows every name)' });
   });
 
   test('a domain list known only at deploy makes the answer UNKNOWN', () => {

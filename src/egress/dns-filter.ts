@@ -11,35 +11,48 @@ export function dnsFilterOf(firewalls: DnsFirewallModel[], vpcs: string[]): Egre
     return { filtered: false, otherNames: 'ALLOW', allowedDomains: [], description: 'any name (no DNS Firewall rule group on the VPC)' };
   }
   const allowed: string[] = [];
-  const unknown: string[] = [];
+  // Names an earlier BLOCK or ALERT rule decides (exact names; overlapping wildcards are not compared).
+  const decided = new Set<string>();
+  const notes: string[] = [];
   for (const firewall of applicable) {
     if (!firewall.rules) {
-      unknown.push(`rule group of ${firewall.id} (defined outside the template)`);
+      notes.push(`the rule group of ${firewall.id} is defined outside the template`);
       continue;
     }
     for (const rule of firewall.rules) {
+      if (rule.qtype !== undefined) {
+        notes.push(`a ${rule.action} rule of ${firewall.id} applies only to ${rule.qtype} queries`);
+        continue;
+      }
       if (!rule.domains) {
-        unknown.push(`domain list of a ${rule.action} rule in ${firewall.id} (known only at deploy)`);
+        notes.push(`the domain list of a ${rule.action} rule in ${firewall.id} is known only at deploy`);
         continue;
       }
       if (rule.domains.includes('*')) {
-        const otherNames = unknown.length > 0 ? 'UNKNOWN' : rule.action;
+        if (rule.action === 'ALLOW') {
+          return { filtered: true, otherNames: 'ALLOW', allowedDomains: allowed, description: 'any name (a DNS Firewall rule allows every name)' };
+        }
+        const blocked = rule.action === 'BLOCK';
         return {
           filtered: true,
-          otherNames,
-          blockResponse: rule.action === 'BLOCK' ? rule.blockResponse ?? 'NODATA' : undefined,
+          otherNames: notes.length > 0 ? 'UNKNOWN' : rule.action,
+          blockResponse: blocked ? rule.blockResponse ?? 'NODATA' : undefined,
           allowedDomains: allowed,
-          description: `only ${allowed.length} name(s) (DNS Firewall; any other name: ${rule.action === 'BLOCK' ? `BLOCK with ${rule.blockResponse ?? 'NODATA'}` : rule.action})` +
-            `${unknown.length ? `, unless ${unknown.join('; ')} allow more` : ''}: ${allowed.join(', ')}`,
+          description: `only ${allowed.length} name(s) (DNS Firewall; any other name: ${blocked ? `BLOCK with ${rule.blockResponse ?? 'NODATA'}` : rule.action})` +
+            `${notes.length ? `, unless ${notes.join('; ')}` : ''}: ${allowed.join(', ')}`,
         };
       }
-      if (rule.action === 'ALLOW') allowed.push(...rule.domains.filter((d) => !allowed.includes(d)));
+      for (const domain of rule.domains) {
+        if (decided.has(domain)) continue;
+        decided.add(domain);
+        if (rule.action === 'ALLOW') allowed.push(domain);
+      }
     }
   }
   return {
     filtered: true,
-    otherNames: unknown.length > 0 ? 'UNKNOWN' : 'ALLOW',
+    otherNames: notes.length > 0 ? 'UNKNOWN' : 'ALLOW',
     allowedDomains: allowed,
-    description: `any name not blocked by a rule (DNS Firewall without a catch-all rule${unknown.length ? `; ${unknown.join('; ')}` : ''})`,
+    description: `any name not blocked by a rule (DNS Firewall without a catch-all block${notes.length ? `; ${notes.join('; ')}` : ''})`,
   };
 }

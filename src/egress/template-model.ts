@@ -162,6 +162,8 @@ export interface DnsFirewallRuleModel {
   /** The domain list's names; undefined when they are known only at deploy (imported list, file URL, parameter). */
   readonly domains?: string[];
   readonly blockResponse?: string;
+  /** The one query type the rule applies to (`A`, `TXT`, `TYPE28`…); undefined: every type. */
+  readonly qtype?: string;
 }
 
 /** A DNS Firewall rule group associated with a VPC. */
@@ -648,6 +650,7 @@ export function buildModel(template: any, region?: string): NetworkModel {
         action: typeof rule?.Action === 'string' ? rule.Action : 'UNKNOWN',
         domains: list === undefined ? undefined : domainLists.get(list),
         blockResponse: typeof rule?.BlockResponse === 'string' ? rule.BlockResponse : undefined,
+        qtype: rule?.Qtype === undefined ? undefined : String(rule.Qtype),
       };
     });
     ruleGroups.set(id, rules.sort((a, b) => a.priority - b.priority));

@@ -11,7 +11,10 @@ import { Token } from 'aws-cdk-lib';
  * - ECR: api.ecr.<region>.amazonaws.com and <account>.dkr.ecr.<region>.amazonaws.com (ECR user guide).
  * - S3: s3.<region>.amazonaws.com and <bucket>.s3.<region>.amazonaws.com, and the dual-stack forms; in us-east-1 SDKs may also use
  *   the legacy global s3.amazonaws.com (botocore's us_east_1_regional_endpoint defaults to "legacy").
- * - Every other AWS service: <service>.<region>.amazonaws.com (the SDKs' endpoint rule).
+ * - API Gateway private APIs: <api-id>.execute-api.<region>.amazonaws.com; Kinesis Data Streams:
+ *   kinesis.<region>…; Data Firehose: firehose.<region>… (their endpoint names differ from the service's).
+ * - The services in SAME_AS_SERVICE: <service>.<region>.amazonaws.com (the SDKs' endpoint rule). Any other
+ *   service is not guessed: the allowlist warns and asks for its names.
  */
 const NAMES: Record<string, (region: string) => string[]> = {
   'sagemaker.api': (r) => [`api.sagemaker.${r}.amazonaws.com`],
@@ -23,11 +26,21 @@ const NAMES: Record<string, (region: string) => string[]> = {
   'codeartifact.repositories': (r) => [`*.d.codeartifact.${r}.amazonaws.com`],
   'ecr.api': (r) => [`api.ecr.${r}.amazonaws.com`],
   'ecr.dkr': (r) => [`*.dkr.ecr.${r}.amazonaws.com`],
+  'execute-api': (r) => [`*.execute-api.${r}.amazonaws.com`],
+  'kinesis-streams': (r) => [`kinesis.${r}.amazonaws.com`],
+  'kinesis-firehose': (r) => [`firehose.${r}.amazonaws.com`],
   // Amazon Linux 2023's package repositories are S3 buckets named through S3's dual-stack endpoint
   // (al2023-repos-<region>-….s3.dualstack.<region>.amazonaws.com), which the S3 endpoint policy allows.
   's3': (r) => [`s3.${r}.amazonaws.com`, `*.s3.${r}.amazonaws.com`, `s3.dualstack.${r}.amazonaws.com`, `*.s3.dualstack.${r}.amazonaws.com`,
     ...Token.isUnresolved(r) || r === 'us-east-1' ? ['s3.amazonaws.com', '*.s3.amazonaws.com'] : []],
 };
+
+/** Services whose endpoint name is <service>.<region>.amazonaws.com, checked one by one. */
+const SAME_AS_SERVICE = new Set([
+  'sts', 'logs', 'monitoring', 'kms', 'ec2', 'ec2messages', 'ssm', 'ssmmessages', 'servicecatalog', 'secretsmanager', 'sns', 'sqs',
+  'events', 'elasticfilesystem', 'glue', 'athena', 'lambda', 'states', 'ecs', 'codecommit', 'git-codecommit', 'codebuild',
+  'cloudformation', 'elasticloadbalancing', 'autoscaling', 'emr-serverless', 'elasticmapreduce', 'bedrock', 'bedrock-runtime',
+]);
 
 /** The short name of an endpoint service: `com.amazonaws.<region>.sagemaker.api` -> `sagemaker.api`; undefined if not an AWS service. */
 export function endpointServiceShortName(serviceName: unknown): string | undefined {
@@ -45,7 +58,7 @@ export function endpointDomainNames(serviceName: unknown, region: string): strin
   if (!service) return undefined;
   const known = NAMES[service];
   if (known) return known(region);
-  return /^[a-z0-9-]+$/.test(service) ? [`${service}.${region}.amazonaws.com`] : undefined;
+  return SAME_AS_SERVICE.has(service) ? [`${service}.${region}.amazonaws.com`] : undefined;
 }
 
 /** A service name as text, the region of `Fn::Join` forms (`{ Ref: AWS::Region }`) written `<region>`. */
