@@ -1,11 +1,15 @@
-import { Annotations, CfnResource, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnResource, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53resolver from 'aws-cdk-lib/aws-route53resolver';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { endpointDomainNames } from './private/dns-names';
 import { logGroupKey } from './private/log-group-key';
+import { acknowledgeCustomResourceProvider } from './private/provider-acknowledgements';
 import { invalid, validateDnsDomain, validateIntegerInRange } from './private/validation';
 import { PypiAllowlistSecurityGroup } from './pypi-allowlist-security-group';
 
@@ -98,8 +102,8 @@ export interface DnsEgressAllowlistProps {
   readonly mutationProtection?: boolean;
 
   /**
-   * Let queries through when DNS Firewall cannot answer (fail open), through the VPC's
-   * AWS::Route53Resolver::FirewallConfig. By default DNS Firewall fails closed: the VPC resolver blocks a
+   * Let queries through when DNS Firewall cannot answer (fail open), set at deploy time through the
+   * UpdateFirewallConfig API (CloudFormation has no resource for it). By default DNS Firewall fails closed: the VPC resolver blocks a
    * query DNS Firewall did not judge, which favours security over availability.
    *
    * @default false
@@ -308,16 +312,50 @@ export class DnsEgressAllowlist extends Construct {
   }
 
   /**
-   * DNS Firewall's failure mode is a setting of the VPC (AWS::Route53Resolver::FirewallConfig, the
-   * UpdateFirewallConfig API), created only when failing open is asked for: deleting it returns the VPC to
-   * AWS's default, fail closed.
+   * DNS Firewall's failure mode is a setting of the VPC that only the API changes (UpdateFirewallConfig):
+   * aws-cdk-lib's spec has an `AWS::Route53Resolver::FirewallConfig` type, but CloudFormation's registry
+   * does not (cfn-lint and aws-cdk-lib's own validation: "does not exist in us-east-1"). Set it at deploy
+   * time, and back to fail closed (the default) when this leaves the stack.
    */
   private enableFailOpen(association: CfnResource): void {
-    const config = new route53resolver.CfnFirewallConfig(this, 'FailOpen', {
-      resourceId: this.vpc.vpcId,
-      firewallFailOpen: 'ENABLED',
+    const call = (failOpen: 'ENABLED' | 'DISABLED'): cr.AwsSdkCall => ({
+      service: 'Route53Resolver',
+      action: 'updateFirewallConfig',
+      parameters: { ResourceId: this.vpc.vpcId, FirewallFailOpen: failOpen },
+      physicalResourceId: cr.PhysicalResourceId.of(`firewall-config-${this.vpc.vpcId}`),
     });
-    config.node.addDependency(association);
+    const setting = new cr.AwsCustomResource(this, 'FailOpen', {
+      onCreate: call('ENABLED'),
+      onUpdate: call('ENABLED'),
+      onDelete: call('DISABLED'),
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['route53resolver:UpdateFirewallConfig'],
+          resources: [`arn:${Aws.PARTITION}:route53resolver:${Aws.REGION}:${Aws.ACCOUNT_ID}:firewall-config/*`],
+        }),
+        // Route 53 Resolver checks the VPC with the caller's permissions ("RSLVR-02309 You don't have a
+        // permission to call ec2:describe-vpcs"); DescribeVpcs has no resource-level permissions.
+        new iam.PolicyStatement({ actions: ['ec2:DescribeVpcs'], resources: ['*'] }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    setting.node.addDependency(association);
+    const policy = setting.node.tryFindChild('CustomResourcePolicy');
+    const cfnPolicy = policy && cfnResourceOf(policy);
+    if (cfnPolicy) {
+      acknowledgeNagFindings(cfnPolicy, [
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53resolver:<AWS::Region>:<AWS::AccountId>:firewall-config/*]',
+          reason: 'A VPC\'s firewall configuration has an id that Route 53 Resolver assigns, unknown before deployment; the statement allows that one action on firewall configurations of this account and region.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'ec2:DescribeVpcs supports no resource-level permissions; Route 53 Resolver calls it with the caller\'s permissions to check the VPC. Read-only.',
+        },
+      ]);
+    }
+    const providerId = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
+    acknowledgeCustomResourceProvider(Stack.of(this), providerId, 'the DNS Firewall fail-open setting', policy ? [policy] : []);
   }
 }
 

@@ -204,12 +204,20 @@ describe('DnsEgressAllowlist options', () => {
     template.hasResourceProperties('AWS::Route53Resolver::FirewallRuleGroupAssociation', { Priority: 9899, MutationProtection: 'ENABLED' });
   });
 
-  test('fail open is the VPC\'s firewall configuration, set once the rule group is associated', () => {
+  test('fail open is set through the Route 53 Resolver API once the rule group is associated, and back to closed on removal', () => {
     const { template } = stackWith(isolated, { failOpen: true });
-    const configs = Object.values(template.findResources('AWS::Route53Resolver::FirewallConfig'));
-    expect(configs).toHaveLength(1);
-    expect(configs[0].Properties).toEqual({ ResourceId: { Ref: expect.stringMatching(/^NetworkVpc/) }, FirewallFailOpen: 'ENABLED' });
-    expect(configs[0].DependsOn).toEqual([expect.stringMatching(/^DnsAssociation/)]);
+    const setting = Object.entries(template.findResources('Custom::AWS')).find(([, r]) => JSON.stringify(r).includes('updateFirewallConfig'))!;
+    // AwsCustomResource passes each call as a JSON string (with the VPC id joined in).
+    const call = (phase: 'Create' | 'Update' | 'Delete') => JSON.stringify(setting[1].Properties[phase]);
+    expect(call('Create')).toMatch(/\\"action\\":\\"updateFirewallConfig\\".*\\"FirewallFailOpen\\":\\"ENABLED\\"/);
+    expect(call('Update')).toMatch(/\\"FirewallFailOpen\\":\\"ENABLED\\"/);
+    expect(call('Delete')).toMatch(/\\"FirewallFailOpen\\":\\"DISABLED\\"/);
+    expect(call('Create')).toMatch(/\\"ResourceId\\":\\"",\{"Ref":"NetworkVpc/);
+    expect(setting[1].DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^DnsAssociation/)]));
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p).includes('UpdateFirewallConfig'))!;
+    expect(policy.Properties.PolicyDocument.Statement.map((st: { Action: string }) => st.Action)).toEqual(['route53resolver:UpdateFirewallConfig', 'ec2:DescribeVpcs']);
+    // Not AWS::Route53Resolver::FirewallConfig: aws-cdk-lib has an L1, but CloudFormation's registry has no such type.
+    template.resourceCountIs('AWS::Route53Resolver::FirewallConfig', 0);
   });
 
   test('fail open is clean under the four cdk-nag packs', () => {
