@@ -408,7 +408,7 @@ describe('each part of the model decides', () => {
     expect(analyzer.check({ source: EgressSource.workloadLogicalId('Domain'), destination: sts }).outcome).toBe(EgressOutcome.BLOCKED);
   });
 
-  test('report() prints a line per destination with the second line of defence', () => {
+  test('report() prints a line per destination with the second line of defence, then the DNS names the workload may resolve', () => {
     const analyzer = EgressAnalyzer.fromTemplate(template(vpc(), notebook(), workloadGroup(), interfaceEndpoints('sts'), s3GatewayEndpoint()));
     const report = analyzer.report([sts, EgressDestination.elasticIp(), EgressDestination.internet()]).split('\n');
     expect(report[0].trim()).toBe('Notebook');
@@ -416,6 +416,7 @@ describe('each part of the model decides', () => {
       ['sts', 'REACHABLE', 'REACHABLE'],
       ['Elastic IP (NAT public side):443', 'BLOCKED', 'BLOCKED (route)'],
       ['internet:443', 'BLOCKED', 'BLOCKED (route)'],
+      ['DNS names it may resolve: any name (no DNS Firewall rule group on the VPC)'],
     ]);
   });
 });
