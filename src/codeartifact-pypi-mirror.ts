@@ -314,17 +314,13 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
    * every 5 minutes) without a restart. Grants the notebook `grantRead()` and HTTPS to the endpoints.
    */
   public configurePip(notebook: NoInternetNotebook): void {
-    this.checkSameVpc('notebook', notebook.vpc, notebook.node.path);
-    this.grantRead(notebook);
-    notebook.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the CodeArtifact endpoints (PyPI mirror)');
-    notebook.addOnStartCommands(...this.pipCommands({
+    this.configureWorkload('notebook', notebook, notebook.vpc, {
       script: '/usr/local/bin/codeartifact-pip-login',
       pipConfig: '/etc/pip.conf',
       mode: '644',
       stateDir: '/var/lib/codeartifact-pip-login',
       scheduler: 'auto',
-    }));
-    this.startAfterEndpoints(notebook);
+    }, (commands) => notebook.addOnStartCommands(...commands));
   }
 
   /**
@@ -335,18 +331,24 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
    * `grantRead()` on that role.
    */
   public configureStudioPip(studio: NoInternetStudio): void {
-    this.checkSameVpc('studio', studio.vpc, studio.node.path);
-    this.grantRead(studio);
-    // The domain's default security group is on every app of the domain.
-    studio.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the CodeArtifact endpoints (PyPI mirror)');
-    studio.addJupyterLabStartCommands(...this.pipCommands({
+    // The domain's default security group (studio.connections) is on every app of the domain.
+    this.configureWorkload('studio', studio, studio.vpc, {
       script: '"$HOME/.local/bin/codeartifact-pip-login"',
       pipConfig: '"$HOME/.config/pip/pip.conf"',
       mode: '600',
       stateDir: '"$HOME/.local/state/codeartifact-pip-login"',
       scheduler: 'loop',
-    }));
-    this.startAfterEndpoints(studio);
+    }, (commands) => studio.addJupyterLabStartCommands(...commands));
+  }
+
+  /** Read access, HTTPS to the endpoints, the lifecycle commands, and a start after the mirror exists. */
+  private configureWorkload(prop: string, workload: ec2.IConnectable & iam.IGrantable & IConstruct, vpc: ec2.IVpc,
+    target: PipTarget, addCommands: (commands: string[]) => void): void {
+    this.checkSameVpc(prop, vpc, workload.node.path);
+    this.grantRead(workload);
+    workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the CodeArtifact endpoints (PyPI mirror)');
+    addCommands(this.pipCommands(target));
+    this.startAfterEndpoints(workload);
   }
 
   private grantActions(grantee: iam.IGrantable, extraActions: string[]): iam.Grant {
@@ -387,7 +389,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
     return grant;
   }
 
-  private pipCommands(target: { script: string; pipConfig: string; mode: string; stateDir: string; scheduler: string }): string[] {
+  private pipCommands(target: PipTarget): string[] {
     const script = fs.readFileSync(PIP_LOGIN_SCRIPT, 'utf8').trimEnd();
     if (script.split('\n').includes(HEREDOC_MARKER)) throw new Error(`${PIP_LOGIN_SCRIPT} must not contain the line ${HEREDOC_MARKER}`);
     // Values are checked at synth (names) or come from CloudFormation (account, region); quoted all the same.
@@ -425,6 +427,15 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
     resource.node.addDependency(this.apiEndpoint, this.repositoriesEndpoint, this.repositoryResource);
     if (this.domainDependency) resource.node.addDependency(this.domainDependency);
   }
+}
+
+/** Where the login script and its files go on a workload, and how it schedules renewals. */
+interface PipTarget {
+  readonly script: string;
+  readonly pipConfig: string;
+  readonly mode: string;
+  readonly stateDir: string;
+  readonly scheduler: string;
 }
 
 function validateRefreshInterval(interval: Duration): void {

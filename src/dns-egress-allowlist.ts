@@ -6,10 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53resolver from 'aws-cdk-lib/aws-route53resolver';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { endpointDomainNames } from './private/dns-names';
 import { logGroupKey } from './private/log-group-key';
-import { acknowledgeCustomResourceProvider } from './private/provider-acknowledgements';
+import { acknowledgeAwsCustomResource } from './private/provider-acknowledgements';
 import { invalid, validateDnsDomain, validateIntegerInRange } from './private/validation';
 import { PypiAllowlistSecurityGroup } from './pypi-allowlist-security-group';
 
@@ -340,22 +339,16 @@ export class DnsEgressAllowlist extends Construct {
       installLatestAwsSdk: false,
     });
     setting.node.addDependency(association);
-    const policy = setting.node.tryFindChild('CustomResourcePolicy');
-    const cfnPolicy = policy && cfnResourceOf(policy);
-    if (cfnPolicy) {
-      acknowledgeNagFindings(cfnPolicy, [
-        {
-          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53resolver:<AWS::Region>:<AWS::AccountId>:firewall-config/*]',
-          reason: 'A VPC\'s firewall configuration has an id that Route 53 Resolver assigns, unknown before deployment; the statement allows that one action on firewall configurations of this account and region.',
-        },
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'ec2:DescribeVpcs supports no resource-level permissions; Route 53 Resolver calls it with the caller\'s permissions to check the VPC. Read-only.',
-        },
-      ]);
-    }
-    const providerId = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
-    acknowledgeCustomResourceProvider(Stack.of(this), providerId, 'the DNS Firewall fail-open setting', policy ? [policy] : []);
+    acknowledgeAwsCustomResource(setting, 'the DNS Firewall fail-open setting', [
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53resolver:<AWS::Region>:<AWS::AccountId>:firewall-config/*]',
+        reason: 'A VPC\'s firewall configuration has an id that Route 53 Resolver assigns, unknown before deployment; the statement allows that one action on firewall configurations of this account and region.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ec2:DescribeVpcs supports no resource-level permissions; Route 53 Resolver calls it with the caller\'s permissions to check the VPC. Read-only.',
+      },
+    ]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { flatten, parseServiceName, THIS_REGION } from '../egress/template-model';
 
 /**
  * The names an interface or gateway endpoint's clients resolve, per service (the endpoint's private DNS
@@ -42,31 +43,15 @@ const SAME_AS_SERVICE = new Set([
   'cloudformation', 'elasticloadbalancing', 'autoscaling', 'emr-serverless', 'elasticmapreduce', 'bedrock', 'bedrock-runtime',
 ]);
 
-/** The short name of an endpoint service: `com.amazonaws.<region>.sagemaker.api` -> `sagemaker.api`; undefined if not an AWS service. */
-export function endpointServiceShortName(serviceName: unknown): string | undefined {
-  const text = flatten(serviceName);
-  const match = /^(?:com\.amazonaws|aws\.sagemaker)\.(?:<region>|[a-z0-9-]+)\.(.+)$/.exec(text ?? '');
-  return match?.[1];
-}
-
 /**
  * The names clients of the endpoint service resolve, in `region` (a literal or a token); undefined for a
  * service whose names this library does not know (a dotted name outside the table, or not an AWS service).
  */
 export function endpointDomainNames(serviceName: unknown, region: string): string[] | undefined {
-  const service = endpointServiceShortName(serviceName);
+  const text = flatten(serviceName, THIS_REGION);
+  const service = text === undefined ? undefined : parseServiceName(text)?.service;
   if (!service) return undefined;
   const known = NAMES[service];
   if (known) return known(region);
   return SAME_AS_SERVICE.has(service) ? [`${service}.${region}.amazonaws.com`] : undefined;
-}
-
-/** A service name as text, the region of `Fn::Join` forms (`{ Ref: AWS::Region }`) written `<region>`. */
-function flatten(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
-  if (!join) return undefined;
-  const parts = join[1].map((part) => typeof part === 'string' ? part
-    : (part as { Ref?: string }).Ref === 'AWS::Region' ? '<region>' : undefined);
-  return parts.every((p) => p !== undefined) ? parts.join(join[0]) : undefined;
 }

@@ -1,6 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { IConstruct } from 'constructs';
-import { acknowledgeNagFindings, NagAcknowledgement } from './acknowledge';
+import { acknowledgeNagFindings, cfnResourceOf, NagAcknowledgement } from './acknowledge';
 
 /**
  * Findings on the Lambda-backed custom-resource provider (aws-cdk-lib's AwsCustomResource) that these
@@ -50,4 +51,17 @@ export function acknowledgeProviderResources(roots: IConstruct[], purpose: strin
 export function acknowledgeCustomResourceProvider(stack: Stack, providerId: string, purpose: string, related: IConstruct[] = []): void {
   const provider = stack.node.tryFindChild(providerId);
   acknowledgeProviderResources([...(provider ? [provider] : []), ...related], purpose);
+}
+
+/**
+ * Acknowledges an aws-cdk-lib `AwsCustomResource`: `policyAcks` on the policy it creates for its calls
+ * (with the reasons a reviewer reads), and the inherent findings of the stack-wide provider it runs on.
+ */
+export function acknowledgeAwsCustomResource(resource: cr.AwsCustomResource, purpose: string, policyAcks: NagAcknowledgement[]): void {
+  const policy = resource.node.tryFindChild('CustomResourcePolicy');
+  const cfnPolicy = policy && cfnResourceOf(policy);
+  if (cfnPolicy) acknowledgeNagFindings(cfnPolicy, policyAcks);
+  // The provider is a stack-wide singleton named after AwsCustomResource's fixed UUID.
+  const providerId = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
+  acknowledgeCustomResourceProvider(Stack.of(resource), providerId, purpose, policy ? [policy] : []);
 }

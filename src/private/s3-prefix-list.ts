@@ -3,8 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeNagFindings, cfnResourceOf } from './acknowledge';
-import { acknowledgeCustomResourceProvider } from './provider-acknowledgements';
+import { acknowledgeAwsCustomResource } from './provider-acknowledgements';
 
 const SINGLETON_ID = 'CdkSagemakerEgressS3PrefixList';
 
@@ -52,16 +51,9 @@ export class S3PrefixListLookup extends Construct {
     // Read from EC2 rather than composed: the owner part of an AWS-managed list's ARN is not documented.
     this.prefixListArn = lookup.getResponseField('PrefixLists.0.PrefixListArn');
 
-    const policy = lookup.node.tryFindChild('CustomResourcePolicy');
-    const cfnPolicy = policy && cfnResourceOf(policy);
-    if (cfnPolicy) {
-      acknowledgeNagFindings(cfnPolicy, [{
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ec2:DescribeManagedPrefixLists supports no resource-level permissions (AWS service authorization reference); the policy grants that single read-only action.',
-      }]);
-    }
-    // The provider is a stack-wide singleton named after AwsCustomResource's fixed UUID.
-    const providerId = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
-    acknowledgeCustomResourceProvider(Stack.of(this), providerId, 'the deploy-time S3 prefix-list lookup', policy ? [policy] : []);
+    acknowledgeAwsCustomResource(lookup, 'the deploy-time S3 prefix-list lookup', [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeManagedPrefixLists supports no resource-level permissions (AWS service authorization reference); the policy grants that single read-only action.',
+    }]);
   }
 }
