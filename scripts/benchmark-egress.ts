@@ -12,7 +12,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { App, Stack } from 'aws-cdk-lib';
-import { EgressAnalyzer, EgressPolicy, InternetEgress, NaclTightening, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../src';
+import { InternetEgress, NaclTightening, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../src';
+import { EgressAnalyzer, EgressPolicy } from '../src/egress';
 
 const runs = Number(process.argv[2] ?? 30);
 

@@ -5,6 +5,6 @@ export * from './restricted-egress-vpc';
 export * from './no-internet-notebook';
 export * from './pypi-allowlist-security-group';
 export * from './no-internet-studio';
-export * from './egress';
+export * as egress from './egress';
 export * from './codeartifact-pypi-mirror';
 export * from './dns-egress-allowlist';

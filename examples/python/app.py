@@ -17,11 +17,6 @@ from constructs import Construct
 from cdk_sagemaker_egress import (
     CodeArtifactPypiMirror,
     DnsEgressAllowlist,
-    EgressAnalyzer,
-    EgressDestination,
-    EgressOutcome,
-    EgressProtocol,
-    EgressPolicy,
     EndpointSet,
     InternetEgress,
     NaclTightening,
@@ -30,6 +25,13 @@ from cdk_sagemaker_egress import (
     PypiAllowlistSecurityGroup,
     RestrictedEgressVpc,
     S3EndpointKind,
+)
+from cdk_sagemaker_egress.egress import (
+    EgressAnalyzer,
+    EgressDestination,
+    EgressOutcome,
+    EgressPolicy,
+    EgressProtocol,
 )
 
 

@@ -5,7 +5,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { summarize } from './summary';
-import { EgressAnalyzer, EgressDestination } from '../../src';
+import { EgressAnalyzer, EgressDestination } from '../../src/egress';
 import { addReferenceConfigurations, referenceEgressPolicy } from '../../test/scenarios/reference-configurations';
 
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });

@@ -4,7 +4,8 @@ import {
   ALL, groupId, https, interfaceEndpoints, natEgress, notebook, ref, s3GatewayEndpoint, s3PrefixListId, securityGroup, subnet as subnetResources, TCP,
   template, vpc, workloadAcl,
 } from './templates';
-import { EgressAnalyzer, EgressDestination, EgressHopKind, EgressOutcome, EgressProtocol, EgressSource, InternetEgress, NoInternetNotebook, RestrictedEgressVpc } from '../../src';
+import { InternetEgress, NoInternetNotebook, RestrictedEgressVpc } from '../../src';
+import { EgressAnalyzer, EgressDestination, EgressHopKind, EgressOutcome, EgressProtocol, EgressSource } from '../../src/egress';
 
 const notebookSource = EgressSource.workloadLogicalId('Notebook');
 const check = (t: object, destination: EgressDestination, options = {}) =>

@@ -1,5 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { EgressDestination, EgressPolicy, EgressPolicyEnforcement, InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../../src';
+import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../../src';
+import { EgressDestination, EgressPolicy, EgressPolicyEnforcement } from '../../src/egress';
 
 const NOTEBOOK_NEEDS = ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs'].map((s) => EgressDestination.awsService(s));
 

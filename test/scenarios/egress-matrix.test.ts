@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addReferenceConfigurations } from './reference-configurations';
-import { EgressAnalyzer, EgressDestination, EgressOutcome } from '../../src';
+import { EgressAnalyzer, EgressDestination, EgressOutcome } from '../../src/egress';
 
 const NOTEBOOK_ENDPOINTS = ['logs', 'sagemaker.api', 'sagemaker.runtime', 'sts'];
 const PYPI = ['pypi.org:443', 'files.pythonhosted.org:443'];

@@ -6,11 +6,12 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  CodeArtifactPypiMirror, DnsEgressAllowlist, EgressDestination, EgressPolicy, EndpointSet, InternetEgress, NaclTightening,
+  CodeArtifactPypiMirror, DnsEgressAllowlist, EndpointSet, InternetEgress, NaclTightening,
   NoInternetNotebook, NoInternetStudio,
   PypiAllowlistSecurityGroup,
   RestrictedEgressVpc, S3EndpointKind,
 } from '../../src';
+import { EgressDestination, EgressPolicy } from '../../src/egress';
 
 /** Configuration 1: notebook behind a NAT gateway; egress only through what security groups allow. */
 export class NotebookNatEgressStack extends Stack {
