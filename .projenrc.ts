@@ -87,6 +87,36 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 project.tsconfigDev.addInclude('examples/**/*.ts');
 project.tsconfigDev.addInclude('scripts/**/*.ts');
 
+// Layering, enforced so that a change cannot reverse it (test/lint/layering.test.ts proves each zone):
+// src/private/ is the leaf; the analyzer (src/egress/) builds on it; the constructs (src/*.ts) build on
+// src/private/ and may reach the analyzer only through its public entry point, src/egress/index.ts.
+// Paths are relative to the working directory, the repository root, where projen runs eslint.
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      {
+        target: './src/private/**',
+        from: ['./src/*.ts', './src/egress/**'],
+        message: 'src/private/ is the leaf layer and must not import the constructs (src/*.ts) or the analyzer ' +
+          '(src/egress/): move the shared code down into src/private/, or have the caller pass the value in.',
+      },
+      {
+        target: './src/egress/**',
+        from: './src/*.ts',
+        message: 'The analyzer (src/egress/) reads synthesized templates and must not import the constructs ' +
+          '(src/*.ts): match on CloudFormation types and properties, and put code both need in src/private/.',
+      },
+      {
+        target: './src/*.ts',
+        from: './src/egress',
+        except: ['./index.ts'],
+        message: 'The constructs must not import the analyzer\'s internals (src/egress/*): import its public API ' +
+          'from \'./egress\', or move the shared code into src/private/.',
+      },
+    ],
+  }],
+});
+
 // Dev-only scripts (benchmark, template comparison, test set-up) stay out of the npm package.
 project.addPackageIgnore('/scripts/');
 
