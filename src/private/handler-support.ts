@@ -7,16 +7,28 @@ const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitEx
 /** Attempts of a throttled call before its error is returned. */
 export const MAX_ATTEMPTS = 5;
 
+/** Whether AWS throttled the call: by error name, or as the SDK classifies it (`$retryable.throttling`). */
+export function isThrottling(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
+  return THROTTLING.has(e?.name ?? '') || e?.$retryable?.throttling === true;
+}
+
 /** Retries a call that AWS throttled, with exponential backoff; other errors are thrown at once. */
 export async function withRetry<T>(sleep: (ms: number) => Promise<void>, call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (!THROTTLING.has((error as Error).name) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!isThrottling(error) || attempt >= MAX_ATTEMPTS) throw error;
       await sleep(100 * 2 ** attempt);
     }
   }
+}
+
+/** An error as one line of a report: its name (the AWS error code) and message. */
+export function errorText(error: unknown): string {
+  const { name, message } = (error ?? {}) as Partial<Error>;
+  return name && name !== 'Error' ? `${name}: ${message ?? ''}` : String(message ?? error);
 }
 
 export interface MetricLine {

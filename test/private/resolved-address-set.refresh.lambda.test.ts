@@ -39,6 +39,10 @@ class FakePrefixList {
   beforeModify?: () => void;
   /** Entries per GetManagedPrefixListEntries page. */
   pageSize = 100;
+  /** The list's max entries. */
+  maxEntries = Number(config.MaxEntries);
+  /** Entries of other prefix lists (the one a replaced list had), or the error reading them gives. */
+  others = new Map<string, string[] | Error>();
 
   install() {
     ec2Mock.reset();
@@ -47,11 +51,14 @@ class FakePrefixList {
         PrefixListId: config.PrefixListId,
         Version: this.version,
         State: this.states.shift() ?? 'modify-complete',
-        MaxEntries: Number(config.MaxEntries),
+        MaxEntries: this.maxEntries,
         Tags: [...this.tags].map(([Key, Value]) => ({ Key, Value })),
       }],
     }));
     ec2Mock.on(GetManagedPrefixListEntriesCommand).callsFake((input) => {
+      const other = this.others.get(input.PrefixListId);
+      if (other instanceof Error) throw other;
+      if (other) return { Entries: other.map((Cidr) => ({ Cidr })) };
       if (input.TargetVersion !== undefined && input.TargetVersion !== this.version) throw named('InvalidParameterValue', 'no such version');
       const all = [...this.entries].map(([Cidr, Description]) => ({ Cidr, Description }));
       const start = Number(input.NextToken ?? 0);
@@ -67,7 +74,7 @@ class FakePrefixList {
       const after = new Set(this.entries.keys());
       for (const e of input.RemoveEntries ?? []) after.delete(e.Cidr);
       for (const e of input.AddEntries ?? []) after.add(e.Cidr);
-      if (after.size > Number(config.MaxEntries)) throw named('PrefixListMaxEntriesExceeded', 'too many entries');
+      if (after.size > this.maxEntries) throw named('PrefixListMaxEntriesExceeded', 'too many entries');
       for (const e of input.RemoveEntries ?? []) this.entries.delete(e.Cidr);
       for (const e of input.AddEntries ?? []) this.entries.set(e.Cidr, e.Description);
       this.states.push('modify-in-progress');
@@ -348,5 +355,176 @@ describe('handleEvent', () => {
     expect(metric).toMatchObject({ RefreshFailures: 1, failures: ['error: not authorized'] });
     expect(metric.Entries).toBeUndefined(); // unknown, not zero
     expect(list.cidrs()).toEqual([]);
+  });
+});
+
+describe('deploy-time faults: an allowlist never shrinks, and only a list with no good state fails', () => {
+  const OTHER = 'pl-0fedcba9876543210';
+  let list: FakePrefixList;
+  let log: string[];
+  const modifies = () => ec2Mock.commandCalls(ModifyManagedPrefixListCommand).map((c) => c.args[0].input);
+  /** No ModifyManagedPrefixList call removed an entry. */
+  const expectNoRemoval = () => { for (const m of modifies()) expect(m.RemoveEntries).toBeUndefined(); };
+  const lastMetric = () => JSON.parse(log.filter((l) => l.startsWith('{')).pop()!);
+  const grown = { ...PYPI, 'pypi.org': [...PYPI['pypi.org'], '151.101.128.223'] };
+
+  beforeEach(async () => {
+    list = new FakePrefixList().install();
+    log = [];
+  });
+
+  /** The list filled by an earlier deployment, then the mock's history cleared. */
+  async function filled() {
+    await refresh(config, deps(PYPI, { t: T0 }));
+    ec2Mock.resetHistory();
+  }
+
+  // (5) A replacement: CloudFormation created a new, empty prefix list (e.g. maxEntries changed) and sends
+  // the custom resource an Update with the new list; the old one (OldResourceProperties) is untouched.
+  const replacement = (old: Partial<AddressSetConfig> = {}) => ({
+    RequestType: 'Update' as const,
+    PhysicalResourceId: OTHER,
+    ResourceProperties: config,
+    OldResourceProperties: { ...config, PrefixListId: OTHER, MaxEntries: '4', ...old },
+  });
+
+  describe('replacement (a new list the handler never filled)', () => {
+    test('every host resolves: the new list is filled and becomes the physical id', async () => {
+      await expect(handleEvent(replacement(), deps(PYPI, { t: T0 }, log))).resolves.toEqual({ PhysicalResourceId: config.PrefixListId, Data: { Entries: '4' } });
+      expect(list.cidrs()).toEqual(FIRST);
+    });
+
+    test('a DNS failure seeds the new list from the old list\'s entries, in one modification', async () => {
+      list.others.set(OTHER, FIRST);
+      const response = await handleEvent(replacement(), deps({ ...PYPI, 'pypi.org': 'ENOTFOUND' }, { t: T0 }, log));
+      expect(response).toEqual({ PhysicalResourceId: config.PrefixListId, Data: { Entries: '4' } });
+      expect(list.cidrs()).toEqual(FIRST);
+      expect(modifies()).toHaveLength(1);
+      expect(ec2Mock.commandCalls(GetManagedPrefixListEntriesCommand).some((c) => c.args[0].input.PrefixListId === OTHER)).toBe(true);
+      expect(lastMetric()).toMatchObject({ RefreshFailures: 1, failures: [expect.stringMatching(/^pypi\.org: ENOTFOUND/)], seededFrom: OTHER });
+    });
+
+    test('every lookup failing still gives the new list the old list\'s entries', async () => {
+      list.others.set(OTHER, FIRST);
+      await handleEvent(replacement(), deps({ 'pypi.org': 'ENOTFOUND', 'files.pythonhosted.org': 'hang' }, { t: T0 }, log));
+      expect(list.cidrs()).toEqual(FIRST);
+    });
+
+    test('a static CIDR the new configuration dropped is not seeded', async () => {
+      list.others.set(OTHER, [...FIRST, '10.9.0.0/24']);
+      await handleEvent(replacement({ StaticCidrs: ['10.9.0.0/24'] }), deps({ ...PYPI, 'pypi.org': 'ENOTFOUND' }, { t: T0 }, log));
+      expect(list.cidrs()).toEqual(FIRST);
+    });
+
+    test.each<[string, Error]>([
+      ['AccessDenied', named('UnauthorizedOperation', 'You are not authorized to perform this operation.')],
+      ['NotFound', named('InvalidPrefixListID.NotFound', 'The prefix list ID does not exist')],
+      ['ThrottlingException', named('ThrottlingException', 'Rate exceeded')],
+    ])('a DNS failure when the old list cannot be read (%s) fails the Update, writing nothing', async (_case, error) => {
+      list.others.set(OTHER, error);
+      await expect(handleEvent(replacement(), deps({ ...PYPI, 'pypi.org': 'ENOTFOUND' }, { t: T0 }, log)))
+        .rejects.toThrow(/pypi\.org: ENOTFOUND/);
+      expect(modifies()).toEqual([]);
+      expect(list.cidrs()).toEqual([]);
+    });
+
+    test('a new list too small for the set fails the Update, writing nothing', async () => {
+      list.maxEntries = 3;
+      await expect(handleEvent(replacement(), deps(PYPI, { t: T0 }, log))).rejects.toThrow(/overflow/);
+      expect(modifies()).toEqual([]);
+    });
+
+    test.each<[string, Error]>([
+      ['AccessDenied', named('UnauthorizedOperation', 'You are not authorized to perform this operation.')],
+      ['ThrottlingException', named('ThrottlingException', 'Rate exceeded')],
+      ['IncorrectState', named('IncorrectState', 'The prefix list is in an incorrect state')],
+    ])('%s writing the new list fails the Update (CloudFormation rolls back to the old, untouched list)', async (_case, error) => {
+      list.modifyFaults = Array(20).fill(error);
+      await expect(handleEvent(replacement(), deps(PYPI, { t: T0 }, log))).rejects.toThrow(error.message);
+      expect(list.cidrs()).toEqual([]);
+    });
+
+    test('a new list that cannot even be described fails the Update', async () => {
+      ec2Mock.on(DescribeManagedPrefixListsCommand).rejects(named('InvalidPrefixListID.NotFound', 'The prefix list ID does not exist'));
+      await expect(handleEvent(replacement(), deps(PYPI, { t: T0 }, log))).rejects.toThrow(/does not exist/);
+    });
+  });
+
+  // (6) Updates, rollbacks and deletes of a list that was filled: the last good state stays, SUCCESS.
+  const update = { RequestType: 'Update' as const, PhysicalResourceId: config.PrefixListId, ResourceProperties: config, OldResourceProperties: { ...config, Hostnames: ['pypi.org'] } };
+  // A rollback is an Update whose new properties are the old ones: back to the list it had.
+  const rollback = { RequestType: 'Update' as const, PhysicalResourceId: config.PrefixListId, ResourceProperties: config, OldResourceProperties: { ...config, Hostnames: [...config.Hostnames, 'example.org'] } };
+  // The rollback of a replacement: back from the new list (OTHER) to the old, filled one.
+  const replacementRollback = { RequestType: 'Update' as const, PhysicalResourceId: OTHER, ResourceProperties: config, OldResourceProperties: { ...config, PrefixListId: OTHER, MaxEntries: '16' } };
+
+  const faults: Array<[string, () => void]> = [
+    ['AccessDenied reading the list', () => { ec2Mock.on(DescribeManagedPrefixListsCommand).rejects(named('UnauthorizedOperation', 'You are not authorized to perform this operation.')); }],
+    ['AccessDenied reading the entries', () => { ec2Mock.on(GetManagedPrefixListEntriesCommand).rejects(named('UnauthorizedOperation', 'You are not authorized to perform this operation.')); }],
+    ['AccessDenied modifying', () => { list.modifyFaults = Array(20).fill(named('UnauthorizedOperation', 'You are not authorized to perform this operation.')); }],
+    ['ThrottlingException after retries', () => { list.modifyFaults = Array(20).fill(named('ThrottlingException', 'Rate exceeded')); }],
+    ['IncorrectState', () => { list.modifyFaults = Array(20).fill(named('IncorrectState', 'The prefix list is in an incorrect state')); }],
+    ['NotFound', () => { ec2Mock.on(DescribeManagedPrefixListsCommand).rejects(named('InvalidPrefixListID.NotFound', 'The prefix list ID does not exist')); }],
+    ['a list in delete-in-progress', () => { list.states = Array(40).fill('delete-in-progress'); }],
+  ];
+
+  describe.each([['Update', update], ['rollback', rollback], ['rollback of a replacement', replacementRollback]])('%s', (_kind, event) => {
+    test.each(faults)('%s is reported, the list keeps its entries and the Update succeeds', async (_fault, inject) => {
+      await filled();
+      inject();
+      const response = await handleEvent(event, deps(grown, { t: T0 + 48 * HOUR }, log));
+      expect(response).toMatchObject({ PhysicalResourceId: config.PrefixListId });
+      expect(list.cidrs()).toEqual(FIRST);
+      expectNoRemoval();
+      expect(lastMetric()).toMatchObject({ AddressSet: 'pypi', RefreshFailures: 1, failures: [expect.stringMatching(/^Update: /)] });
+      expect(lastMetric().Entries).toBeUndefined();
+    });
+
+    test('a DNS failure keeps every entry and the Update succeeds', async () => {
+      await filled();
+      const response = await handleEvent(event, deps({ ...PYPI, 'pypi.org': 'ENOTFOUND' }, { t: T0 + 48 * HOUR }, log));
+      expect(response).toEqual({ PhysicalResourceId: config.PrefixListId, Data: { Entries: '4' } });
+      expect(list.cidrs()).toEqual(FIRST);
+      expectNoRemoval();
+    });
+  });
+
+  test('the rollback of a replacement keeps the old list as physical id, even when it cannot read its entries', async () => {
+    await filled();
+    // Right after the policy moved to the new list's ARN: the old list can be described, not read.
+    ec2Mock.on(GetManagedPrefixListEntriesCommand).rejects(named('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    await expect(handleEvent(replacementRollback, deps({ ...PYPI, 'pypi.org': 'ENOTFOUND' }, { t: T0 }, log)))
+      .resolves.toMatchObject({ PhysicalResourceId: config.PrefixListId });
+    expect(modifies()).toEqual([]);
+  });
+
+  test('the rollback of a replacement that itself failed (the resource still names the old list) never fails', async () => {
+    await filled();
+    ec2Mock.on(DescribeManagedPrefixListsCommand).rejects(named('ThrottlingException', 'Rate exceeded'));
+    ec2Mock.on(GetManagedPrefixListEntriesCommand).rejects(named('ThrottlingException', 'Rate exceeded'));
+    const event = { ...replacementRollback, PhysicalResourceId: config.PrefixListId };
+    await expect(handleEvent(event, deps(PYPI, { t: T0 }, log))).resolves.toMatchObject({ PhysicalResourceId: config.PrefixListId });
+    expect(modifies()).toEqual([]);
+  });
+
+  test('a replacing list that can be neither described nor read counts as never filled: the Update fails', async () => {
+    // The replacement's new list may not show in EC2 yet; failing is the outcome that cannot ship it empty.
+    await filled();
+    ec2Mock.on(DescribeManagedPrefixListsCommand).rejects(named('InvalidPrefixListID.NotFound', 'The prefix list ID does not exist'));
+    ec2Mock.on(GetManagedPrefixListEntriesCommand).rejects(named('InvalidPrefixListID.NotFound', 'The prefix list ID does not exist'));
+    await expect(handleEvent(replacement(), deps(PYPI, { t: T0 }, log))).rejects.toThrow(/does not exist/);
+  });
+
+  test.each(faults)('Delete succeeds without touching anything under %s', async (_fault, inject) => {
+    await filled();
+    inject();
+    ec2Mock.on(ModifyManagedPrefixListCommand).rejects(named('InvalidPrefixListID.NotFound', 'The prefix list ID does not exist'));
+    await expect(handleEvent({ RequestType: 'Delete', PhysicalResourceId: config.PrefixListId, ResourceProperties: config }, deps(PYPI, { t: T0 }, log)))
+      .resolves.toEqual({ PhysicalResourceId: config.PrefixListId });
+    expect(ec2Mock.calls()).toHaveLength(0);
+  });
+
+  test.each(faults)('Create still fails on %s (there is no last good state)', async (_fault, inject) => {
+    inject();
+    await expect(handleEvent({ RequestType: 'Create', ResourceProperties: config }, deps(PYPI, { t: T0 }, log))).rejects.toThrow();
   });
 });
