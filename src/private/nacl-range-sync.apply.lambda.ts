@@ -272,22 +272,23 @@ export async function handleEvent(event: NaclSyncEvent, deps: Dependencies) {
 }
 
 /**
- * Whether a failure must stop the deployment. It must when a NACL would otherwise go live without the
- * destinations: on Create, and on an Update that adds a NACL or moves to another rule block (the old
- * block is only cleared once the new one is written). It must also when the Update lowers the
- * rule budget below what is needed (the user's change is wrong; its rollback raises the budget again).
- * Any other Update (including the Update of a rollback) must not fail, or the stack could not roll
- * back: the NACLs keep their working entries and the metric reports the failure.
+ * Whether a failure must stop the deployment: only on Create, where there is no earlier state to keep
+ * (and whose rollback is a Delete, which never fails).
+ *
+ * Every Update succeeds and reports a failure through the metric (the schedule retries), because a
+ * failed Update here can be the rollback of another one, and CloudFormation has no rollback flag: a
+ * rollback is an Update back to the old properties. Failing an Update that adds a NACL, moves to another
+ * rule block or lowers the rule budget would be safe for that Update, but its mirror image is the
+ * rollback of an Update that dropped a NACL, moved the block or raised the budget, which this handler
+ * cannot tell from it by the event or by the NACLs (it cleared the dropped block when that Update
+ * succeeded), and a failure there ends the stack in UPDATE_ROLLBACK_FAILED. A failed Update never
+ * removes anything: the old block is cleared only once the new one is complete, creates and replaces
+ * run before deletes, and an unreadable source or an overflow changes nothing. The price: a NACL added
+ * by a failed Update gets its entries from the next scheduled run, not before the deployment ends, and
+ * the alarm reports the failure meanwhile.
  */
 function mustFail(event: NaclSyncEvent): boolean {
-  if (event.RequestType === 'Create') return true;
-  const now = event.ResourceProperties!;
-  const before = event.OldResourceProperties;
-  if (!before) return true;
-  const newAcl = now.NetworkAclIds.some((id) => !(before.NetworkAclIds ?? []).includes(id));
-  const newBlock = Number(now.RuleNumberBase) !== Number(before.RuleNumberBase);
-  const budgetLowered = Number(now.MaxEntriesPerDirection) < Number(before.MaxEntriesPerDirection);
-  return newAcl || newBlock || budgetLowered;
+  return event.RequestType === 'Create';
 }
 
 export async function handler(event: NaclSyncEvent) {

@@ -278,12 +278,13 @@ describe('budget', () => {
     expect(lastMetric()).toMatchObject({ RefreshFailures: 1 });
   });
 
-  test('an Update that lowers the budget below the need fails; one that does not change it only reports', async () => {
+  test('an Update that lowers the budget below the need reports the overflow and keeps the entries; so does one that keeps it', async () => {
     await sync(config, deps());
     const lowered = { ...config, MaxEntriesPerDirection: '6' };
+    // It does not fail: it looks exactly like the rollback of an Update that raised the budget.
     await expect(handleEvent({ RequestType: 'Update', ResourceProperties: lowered, OldResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
-      .rejects.toThrow(/overflow/);
-    // The rollback (or any Update keeping the budget) must not fail, or the stack could not roll back.
+      .resolves.toMatchObject({ PhysicalResourceId: 'p' });
+    expect(lastMetric()).toMatchObject({ RefreshFailures: 1, failures: [expect.stringMatching(/^overflow/)] });
     await expect(handleEvent({ RequestType: 'Update', ResourceProperties: lowered, OldResourceProperties: lowered, PhysicalResourceId: 'p' }, deps()))
       .resolves.toMatchObject({ PhysicalResourceId: 'p' });
     expect(fake.synced('acl-workload')).toEqual(expectedRules(S3_RANGES));
@@ -327,11 +328,12 @@ describe('faults', () => {
     await expect(handleEvent({ RequestType: 'Create', ResourceProperties: config }, deps())).rejects.toThrow(/InvalidPrefixListID\.NotFound/);
   });
 
-  test('an Update that adds a NACL fails on a read failure; a plain Update does not', async () => {
+  test('an Update that adds a NACL reports a read failure (it looks like the rollback of dropping one); so does a plain Update', async () => {
     fake.faults.set('Get', Array(10).fill(named('UnauthorizedOperation')));
     const before = { ...config, NetworkAclIds: ['acl-workload'] };
     await expect(handleEvent({ RequestType: 'Update', ResourceProperties: config, OldResourceProperties: before, PhysicalResourceId: 'p' }, deps()))
-      .rejects.toThrow(/UnauthorizedOperation/);
+      .resolves.toMatchObject({ PhysicalResourceId: 'p' });
+    expect(lastMetric()).toMatchObject({ RefreshFailures: 1, failures: [expect.stringContaining('UnauthorizedOperation')] });
     await expect(handleEvent({ RequestType: 'Update', ResourceProperties: config, OldResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
       .resolves.toMatchObject({ PhysicalResourceId: 'p' });
   });
@@ -408,4 +410,115 @@ test('EC2 refusing an entry for the quota (another writer filled the NACL) is re
   fake.faults.set('Create', Array(10).fill(named('NetworkAclEntryLimitExceeded')));
   const result = await sync(config, deps());
   expect(result).toMatchObject({ overflow: true, failures: [expect.stringContaining('Raise naclTightening.maxEntriesPerDirection')] });
+});
+
+describe('deploy-time faults: entries in place stay, and only a Create fails', () => {
+  const faults: Array<[string, () => void]> = [
+    ['AccessDenied reading a prefix list', () => fake.faults.set('Get', Array(20).fill(named('UnauthorizedOperation', 'You are not authorized to perform this operation.')))],
+    ['AccessDenied reading a NACL', () => fake.faults.set('Describe', Array(20).fill(named('UnauthorizedOperation', 'You are not authorized to perform this operation.')))],
+    ['AccessDenied writing an entry', () => fake.faults.set('Create', Array(20).fill(named('UnauthorizedOperation', 'You are not authorized to perform this operation.')))],
+    ['ThrottlingException after retries', () => fake.faults.set('Create', Array(20).fill(named('ThrottlingException', 'Rate exceeded')))],
+    ['IncorrectState', () => fake.faults.set('Describe', Array(20).fill(named('IncorrectState', 'The resource is in an incorrect state')))],
+    ['a prefix list NotFound', () => fake.prefixLists.delete(S3_LIST)],
+    ['a NACL NotFound', () => fake.faults.set('Describe', Array(20).fill(named('InvalidNetworkAclID.NotFound', 'The networkAcl ID does not exist')))],
+  ];
+  const moved = { ...config, RuleNumberBase: '2000' };
+  const withoutEgressAcl = { ...config, NetworkAclIds: ['acl-workload'] };
+  const roomier = { ...config, MaxEntriesPerDirection: '20' };
+  const tight = { ...config, MaxEntriesPerDirection: '6' };
+  // [what, the properties in place (OldResourceProperties), the Update's properties]. A rollback is an
+  // Update back to the properties before: the rollback of a move, of dropping a NACL, of raising the budget
+  // look exactly like a move, adding a NACL, lowering the budget.
+  const updates: Array<[string, NaclSyncConfig, NaclSyncConfig]> = [
+    ['a plain Update', config, { ...config, OverflowAdvice: 'other advice' }],
+    ['the rollback of a block move (a move)', moved, config],
+    ['the rollback of dropping a NACL (adding a NACL)', withoutEgressAcl, config],
+    ['the rollback of raising the budget (lowering it)', roomier, tight],
+  ];
+
+  /** No entry was deleted or replaced, and every NACL state recorded kept what it allowed. */
+  function expectNoShrink(before: Map<string, string[]>) {
+    expect(fake.calls.filter((c) => c === 'Delete' || c === 'Replace')).toEqual([]);
+    for (const state of fake.history) expect(state.allowed).toEqual(expect.arrayContaining(before.get(state.acl) ?? []));
+    for (const [acl, allowed] of before) {
+      const now = [...fake.acls.get(acl)!.values()].filter((e) => e.Egress && e.RuleAction === 'allow' && e.PortRange?.From === 443).map((e) => e.CidrBlock!);
+      expect(now).toEqual(expect.arrayContaining(allowed));
+    }
+  }
+
+  async function deployed(props: NaclSyncConfig) {
+    await sync(props, deps());
+    fake.calls = [];
+    fake.history = [];
+    logs = [];
+    const before = new Map<string, string[]>();
+    for (const acl of props.NetworkAclIds) before.set(acl, [...S3_RANGES]);
+    return before;
+  }
+
+  describe.each(updates)('%s', (_kind, before, now) => {
+    test.each(faults)('%s is reported and the Update succeeds, removing nothing', async (_fault, inject) => {
+      const allowed = await deployed(before);
+      fake.prefixLists.set(S3_LIST, [...S3_RANGES, '44.192.134.240/28']); // something to write
+      inject();
+      await expect(handleEvent({ RequestType: 'Update', ResourceProperties: now, OldResourceProperties: before, PhysicalResourceId: 'nacl-sync:s3-ranges' }, deps()))
+        .resolves.toMatchObject({ PhysicalResourceId: 'nacl-sync:s3-ranges' });
+      expectNoShrink(allowed);
+      expect(lastMetric()).toMatchObject({ NaclSync: 's3-ranges', RefreshFailures: 1 });
+      fake.expectBaseRulesIntact();
+    });
+  });
+
+  test('the rollback of raising the budget succeeds when the entries no longer fit the lower one, keeping them', async () => {
+    const allowed = await deployed(roomier);
+    await expect(handleEvent({ RequestType: 'Update', ResourceProperties: tight, OldResourceProperties: roomier, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toMatchObject({ PhysicalResourceId: 'p' });
+    expectNoShrink(allowed);
+    expect(lastMetric()).toMatchObject({ RefreshFailures: 1, failures: [expect.stringMatching(/^overflow/)] });
+  });
+
+  test('a failure clearing the old block after a move is reported; the new block is in place', async () => {
+    await deployed(moved);
+    fake.faults.set('Delete', Array(20).fill(named('UnauthorizedOperation', 'You are not authorized to perform this operation.')));
+    await expect(handleEvent({ RequestType: 'Update', ResourceProperties: config, OldResourceProperties: moved, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toMatchObject({ PhysicalResourceId: 'p' });
+    expect(fake.synced('acl-workload')).toEqual(expectedRules(S3_RANGES));
+    expect(lastMetric()).toMatchObject({ RefreshFailures: 1 });
+  });
+
+  test.each(faults)('Delete succeeds under %s', async (_fault, inject) => {
+    await deployed(config);
+    inject();
+    fake.faults.set('Delete', Array(20).fill(named('InvalidNetworkAclEntry.NotFound')));
+    await expect(handleEvent({ RequestType: 'Delete', ResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toEqual({ PhysicalResourceId: 'p' });
+  });
+
+  test.each<[string, Error]>([
+    ['AccessDenied', named('UnauthorizedOperation', 'You are not authorized to perform this operation.')],
+    ['ThrottlingException after retries', named('ThrottlingException', 'Rate exceeded')],
+    ['IncorrectState', named('IncorrectState')],
+    ['InvalidNetworkAclID.NotFound', named('InvalidNetworkAclID.NotFound')],
+  ])('Delete under %s deleting an entry succeeds and reports it', async (_fault, error) => {
+    await deployed(config);
+    fake.faults.set('Delete', Array(20).fill(error));
+    await expect(handleEvent({ RequestType: 'Delete', ResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toEqual({ PhysicalResourceId: 'p' });
+    if (error.name !== 'InvalidNetworkAclID.NotFound') expect(logs.some((l) => l.includes(error.name))).toBe(true);
+  });
+
+  test('Delete of NACLs that are already gone succeeds without a report', async () => {
+    fake.acls.clear();
+    await expect(handleEvent({ RequestType: 'Delete', ResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toEqual({ PhysicalResourceId: 'p' });
+    fake.faults.set('Describe', Array(20).fill(named('InvalidNetworkAclID.NotFound')));
+    await expect(handleEvent({ RequestType: 'Delete', ResourceProperties: config, PhysicalResourceId: 'p' }, deps()))
+      .resolves.toEqual({ PhysicalResourceId: 'p' });
+    expect(logs.filter((l) => JSON.parse(l).RefreshFailures === 1)).toEqual([]);
+  });
+
+  test.each(faults)('Create fails under %s (there is no last good state)', async (_fault, inject) => {
+    inject();
+    await expect(handleEvent({ RequestType: 'Create', ResourceProperties: config }, deps())).rejects.toThrow();
+  });
 });
