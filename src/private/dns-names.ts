@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { flatten, parseServiceName, THIS_REGION } from '../egress/template-model';
+import { flatten, parseServiceName, THIS_REGION } from './cfn-values';
 
 /**
  * The names an interface or gateway endpoint's clients resolve, per service (the endpoint's private DNS

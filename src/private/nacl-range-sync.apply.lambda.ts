@@ -18,6 +18,7 @@ import {
   ReplaceNetworkAclEntryCommand,
 } from '@aws-sdk/client-ec2';
 import { aggregateIpv4Cidrs } from './cidr';
+import type { NaclRangeSyncProperties } from './contracts/nacl-range-sync';
 import { MAX_ATTEMPTS, metricLine, withRetry } from './handler-support';
 import { AclEntry, AclOperation, AclPlan, NaclSyncConfig, planAclSync } from './nacl-plan';
 
@@ -211,10 +212,10 @@ function failureLine(config: NaclSyncConfig, deps: Dependencies, failures: strin
 export interface NaclSyncEvent {
   readonly RequestType?: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties?: NaclSyncConfig & { ServiceToken?: string };
-  readonly OldResourceProperties?: NaclSyncConfig & { ServiceToken?: string };
+  readonly ResourceProperties?: NaclRangeSyncProperties & { ServiceToken?: string };
+  readonly OldResourceProperties?: NaclRangeSyncProperties & { ServiceToken?: string };
   /** Set by the schedule: the same configuration as the custom resource. */
-  readonly scheduled?: NaclSyncConfig;
+  readonly scheduled?: NaclRangeSyncProperties;
 }
 
 export function defaultDependencies(): Dependencies {

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IDependable } from 'constructs';
-import { NaclSyncConfig } from './nacl-plan';
+import { NACL_RANGE_SYNC_TYPE, NaclRangeSyncProperties, naclRangeSyncProperties } from './contracts/nacl-range-sync';
 import { NaclRangeSyncApplyFunction } from './nacl-range-sync.apply-function';
 import { deployScheduledHandler } from './scheduled-handler';
 
@@ -49,7 +49,7 @@ export class NaclRangeSync extends Construct implements IDependable {
   constructor(scope: Construct, id: string, props: NaclRangeSyncProps) {
     super(scope, id);
     const name = Names.uniqueResourceName(this, { maxLength: 200, separator: '-' });
-    const config: NaclSyncConfig = {
+    const config: NaclRangeSyncProperties = {
       NetworkAclIds: props.networkAcls.map((acl) => acl.networkAclId),
       PrefixListIds: props.sources.map((s) => s.prefixListId),
       RuleNumberBase: props.ruleNumberBase,
@@ -85,8 +85,8 @@ export class NaclRangeSync extends Construct implements IDependable {
         reason: 'ec2:DescribeNetworkAcls supports no resource-level permissions (service authorization reference); the entry changes are limited to the given NACLs and the reads to the given prefix lists.',
       }],
       outsideVpcReason: 'The function calls the EC2 API to change the NACLs of the restricted VPC; inside it, it would depend on the rules it manages and need an EC2 endpoint.',
-      resourceType: 'Custom::NaclRangeSync',
-      properties: config as unknown as Record<string, unknown>,
+      resourceType: NACL_RANGE_SYNC_TYPE,
+      properties: naclRangeSyncProperties(config),
       interval: props.refreshInterval,
       metricNamespace: NACL_SYNC_METRIC_NAMESPACE,
       metricDimension: ['NaclSync', name],

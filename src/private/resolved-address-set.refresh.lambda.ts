@@ -18,6 +18,7 @@ import {
   ManagedPrefixList,
 } from '@aws-sdk/client-ec2';
 import { AddressSetConfig, hostCidr, planRefresh } from './address-set-plan';
+import type { ResolvedAddressSetProperties } from './contracts/resolved-address-set';
 import { errorText, MAX_ATTEMPTS, metricLine as emfLine, withRetry as retrying } from './handler-support';
 
 /** Tag key prefix recording when an entry stopped resolving. */
@@ -250,11 +251,11 @@ function metricLine(config: AddressSetConfig, result: RefreshResult | { failures
 export interface AddressSetEvent {
   readonly RequestType?: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties?: AddressSetConfig & { ServiceToken?: string };
+  readonly ResourceProperties?: ResolvedAddressSetProperties & { ServiceToken?: string };
   /** On Update: the properties before it (in a rollback, those of the update being rolled back). */
-  readonly OldResourceProperties?: AddressSetConfig & { ServiceToken?: string };
+  readonly OldResourceProperties?: ResolvedAddressSetProperties & { ServiceToken?: string };
   /** Set by the schedule: the same configuration as the custom resource. */
-  readonly scheduled?: AddressSetConfig;
+  readonly scheduled?: ResolvedAddressSetProperties;
 }
 
 export function defaultDependencies(): Dependencies {

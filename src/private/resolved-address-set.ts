@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AddressSetConfig } from './address-set-plan';
+import { RESOLVED_ADDRESS_SET_TYPE, ResolvedAddressSetProperties, resolvedAddressSetProperties } from './contracts/resolved-address-set';
 import { ResolvedAddressSetRefreshFunction } from './resolved-address-set.refresh-function';
 import { deployScheduledHandler } from './scheduled-handler';
 
@@ -55,7 +55,7 @@ export class ResolvedAddressSet extends Construct {
     });
     this.prefixListArn = prefixList.attrArn;
 
-    const config: AddressSetConfig = {
+    const config: ResolvedAddressSetProperties = {
       PrefixListId: prefixList.attrPrefixListId,
       Hostnames: props.hostnames,
       StaticCidrs: props.staticCidrs,
@@ -80,8 +80,8 @@ export class ResolvedAddressSet extends Construct {
         { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeManagedPrefixLists supports no resource-level permissions; every other action is limited to this set\'s prefix list.' },
       ],
       outsideVpcReason: 'The refresh function resolves public host names and calls the EC2 API; inside the restricted VPC it would need the very egress it manages plus an EC2 endpoint.',
-      resourceType: 'Custom::ResolvedAddressSet',
-      properties: config as unknown as Record<string, unknown>,
+      resourceType: RESOLVED_ADDRESS_SET_TYPE,
+      properties: resolvedAddressSetProperties(config),
       interval: props.refreshInterval,
       metricNamespace: ADDRESS_SET_METRIC_NAMESPACE,
       metricDimension: ['AddressSet', name],

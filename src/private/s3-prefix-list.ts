@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { managedPrefixListLookupParameters, MANAGED_PREFIX_LIST_LOOKUP_ACTION, MANAGED_PREFIX_LIST_LOOKUP_SERVICE } from './contracts/managed-prefix-list-lookup';
 import { acknowledgeAwsCustomResource } from './provider-acknowledgements';
 
 const SINGLETON_ID = 'CdkSagemakerEgressS3PrefixList';
@@ -31,9 +32,9 @@ export class S3PrefixListLookup extends Construct {
     // The prefix list is named after the gateway endpoint service, which carries the partition's prefix.
     const prefixListName = ec2.GatewayVpcEndpointAwsService.S3.name;
     const call: cr.AwsSdkCall = {
-      service: 'EC2',
-      action: 'describeManagedPrefixLists',
-      parameters: { Filters: [{ Name: 'prefix-list-name', Values: [prefixListName] }] },
+      service: MANAGED_PREFIX_LIST_LOOKUP_SERVICE,
+      action: MANAGED_PREFIX_LIST_LOOKUP_ACTION,
+      parameters: managedPrefixListLookupParameters(prefixListName),
       physicalResourceId: cr.PhysicalResourceId.fromResponse('PrefixLists.0.PrefixListId'),
       outputPaths: ['PrefixLists.0.PrefixListId', 'PrefixLists.0.PrefixListArn'],
     };
