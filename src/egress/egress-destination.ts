@@ -1,7 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import { DestinationSpec } from './evaluation';
 import { PROTOCOL_TCP, PROTOCOL_UDP } from './rules';
-import { parseServiceName, THIS_REGION } from './template-model';
+import { parseServiceName, THIS_REGION } from '../private/cfn-values';
 import { invalid, validateIntegerInRange } from '../private/validation';
 
 /** Transport protocol of a destination. */

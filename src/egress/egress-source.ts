@@ -2,7 +2,8 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { SourceSpec } from './evaluation';
-import { NetworkModel, valueKey } from './template-model';
+import { NetworkModel } from './template-model';
+import { valueKey } from '../private/cfn-values';
 import { invalid } from '../private/validation';
 
 /** SageMaker resource types the analyzer treats as workloads, in the order `workload()` prefers them. */

@@ -6,7 +6,8 @@
  */
 import { EgressHop, EgressHopKind, EgressOutcome } from './egress-verdict';
 import { AclRule, coverage, evaluateAcl, PortSpan, prefixLength, PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, selectRoute } from './rules';
-import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SgPeer, SgRule, SubnetModel, THIS_REGION } from './template-model';
+import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SgPeer, SgRule, SubnetModel } from './template-model';
+import { THIS_REGION } from '../private/cfn-values';
 
 /**
  * Ephemeral ports of the client (Amazon Linux, so SageMaker notebooks and apps), from the VPC user

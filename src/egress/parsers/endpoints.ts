@@ -1,0 +1,39 @@
+/** VPC endpoints: gateway endpoints as routes to their service's prefix list, interface endpoints. */
+import { flatten, parseServiceName, referencedId, THIS_REGION, toArray, valueKey } from '../../private/cfn-values';
+import type { AddressSet, InterfaceEndpointModel, RouteTableModel } from '../template-model';
+import { ParseContext } from './context';
+
+/**
+ * AWS::EC2::VPCEndpoint: a gateway endpoint adds a route to its route tables (in `routeTables`); the
+ * interface endpoints are returned.
+ */
+export function parseEndpoints(ctx: ParseContext, routeTables: Map<string, RouteTableModel>): InterfaceEndpointModel[] {
+  const interfaceEndpoints: InterfaceEndpointModel[] = [];
+  for (const [id, r] of ctx.ofType('AWS::EC2::VPCEndpoint')) {
+    const p = r.Properties ?? {};
+    const serviceName = flatten(p.ServiceName, THIS_REGION) ?? valueKey(p.ServiceName);
+    const parsed = parseServiceName(serviceName);
+    const service = parsed?.service ?? serviceName;
+    const type = p.VpcEndpointType ?? 'Gateway';
+    if (type === 'Gateway') {
+      // A gateway endpoint adds a route to the service's AWS-managed prefix list in each of its route tables.
+      const tag = `aws:${service}:${parsed && !ctx.isThisRegion(parsed.region) ? parsed.region : THIS_REGION}`;
+      const set: AddressSet = { key: `${id}.prefixList`, label: `AWS-managed prefix list of ${serviceName}`, cidrs: [], memberTags: [tag], opaque: false };
+      for (const tableRef of toArray(p.RouteTableIds)) {
+        routeTables.get(referencedId(tableRef) ?? '')?.routes.push({ id, destinationSet: set, target: { kind: 'gatewayEndpoint', id, service } });
+      }
+    } else if (type === 'Interface') {
+      interfaceEndpoints.push({
+        id,
+        vpc: referencedId(p.VpcId),
+        service,
+        serviceName,
+        subnets: toArray(p.SubnetIds).map(valueKey),
+        securityGroups: toArray(p.SecurityGroupIds).map(valueKey),
+        privateDns: p.PrivateDnsEnabled === true || p.PrivateDnsEnabled === 'true',
+        privateDnsOnlyForInboundResolver: p.DnsOptions?.PrivateDnsOnlyForInboundResolverEndpoint === 'OnlyInboundResolver',
+      });
+    }
+  }
+  return interfaceEndpoints;
+}
