@@ -94,6 +94,17 @@ export class EgressAnalyzer {
     return new EgressAnalyzer(template, options);
   }
 
+  /**
+   * One line for a verdict (a struct, which carries no methods): the outcome, the destination, the
+   * source, and the components a reachable path goes through or the step that blocks it, e.g.
+   * `REACHABLE 8.8.8.8:443/tcp from Notebook via NotebookSg > nat gateway Nat`.
+   */
+  public static describeVerdict(verdict: EgressVerdict): string {
+    const how = verdict.reachable || verdict.blockedBy ? shortVerdict(verdict, true) : '';
+    const what = verdict.reachable ? how : how && `blocked by ${how}`;
+    return `${verdict.outcome} ${verdict.destination} from ${verdict.source}${what ? ` ${what}` : ''}`;
+  }
+
   /** The region the analysis assumes, or `${AWS::Region}` when it is not known. */
   public readonly region: string;
 
@@ -195,6 +206,12 @@ export class EgressAnalyzer {
     if (spec.kind === 'service') return `aws:${spec.service}:${spec.region}:${spec.protocol}/${spec.port}`;
     const a = spec.address;
     return `${a.cidr ?? [...a.tags].sort().join('+')}:${spec.protocol}/${spec.port}`;
+  }
+
+  /** The analyzer in one line: its region and workloads. */
+  public toString(): string {
+    const workloads = this.workloads.map((w) => w.description);
+    return `EgressAnalyzer (region ${this.region}; ${workloads.length} workload(s)${workloads.length ? `: ${workloads.join(', ')}` : ''})`;
   }
 
   /** The verdicts of `source` for each destination. */

@@ -137,6 +137,11 @@ export class EgressDestination {
     this.description = description;
   }
 
+  /** The destination as reports name it, e.g. `8.8.8.8:53/udp`, `S3 (this region)` or `pypi.org:443`. */
+  public toString(): string {
+    return this.description;
+  }
+
   /** @internal */
   public _resolve(region: string, notes: string[]): DestinationSpec {
     return this.resolver(region, notes);

@@ -69,6 +69,11 @@ export class EgressSource {
     this.description = description;
   }
 
+  /** The source as reports name it: the workload's or the security group's logical id. */
+  public toString(): string {
+    return this.description;
+  }
+
   /** @internal */
   public _resolve(model: NetworkModel): SourceSpec {
     return this.resolver(model);
