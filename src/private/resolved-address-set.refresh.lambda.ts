@@ -221,7 +221,10 @@ export async function refresh(config: AddressSetConfig, deps: Dependencies, opti
       })));
     }
     const result: RefreshResult = {
-      added: plan.add, removed: plan.remove, entries: plan.result, failures: allFailures,
+      added: plan.add,
+      removed: plan.remove,
+      entries: plan.result,
+      failures: allFailures,
       ...(replaced && seed ? { seededFrom: replaced.PrefixListId } : {}),
     };
     deps.log(metricLine(config, result, deps.now()));

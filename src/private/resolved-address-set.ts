@@ -1,4 +1,4 @@
-import { Duration, Names } from 'aws-cdk-lib';
+import { Aws, Duration, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -75,9 +75,16 @@ export class ResolvedAddressSet extends Construct {
           resources: [this.prefixListArn],
         }),
         new iam.PolicyStatement({ actions: ['ec2:DescribeManagedPrefixLists'], resources: ['*'] }),
+        // A change that replaces the prefix list (maxEntries) seeds the new list from the old one when a
+        // lookup fails, so that no rule ever points at an empty list: the old list's id is known only then.
+        new iam.PolicyStatement({
+          actions: ['ec2:GetManagedPrefixListEntries'],
+          resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:prefix-list/*`],
+        }),
       ],
       policyAcknowledgements: [
         { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeManagedPrefixLists supports no resource-level permissions; every other action is limited to this set\'s prefix list.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:prefix-list/*]', reason: 'Read-only: when the prefix list is replaced (a new maxEntries), the handler reads the entries of the list it replaces, whose id is known only at that deployment, to seed the new one if a lookup fails.' },
       ],
       outsideVpcReason: 'The refresh function resolves public host names and calls the EC2 API; inside the restricted VPC it would need the very egress it manages plus an EC2 endpoint.',
       resourceType: RESOLVED_ADDRESS_SET_TYPE,
