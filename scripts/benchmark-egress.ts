@@ -23,9 +23,9 @@ function build(notebooks: number): { template: any; templatePath: string; synthM
   const app = new App({ outdir });
   const stack = new Stack(app, `Bench${notebooks}`);
   const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.natGateway({ natGateways: 1 }), naclTightening: NaclTightening.tightened() });
-  const pypi = new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc: network.vpc });
+  const pypi = new PypiAllowlistSecurityGroup(stack, 'Pypi', { network });
   for (let i = 0; i < notebooks; i++) {
-    new NoInternetNotebook(stack, `Notebook${i}`, { vpc: network.vpc, securityGroups: i % 2 === 0 ? [pypi.securityGroup] : undefined });
+    new NoInternetNotebook(stack, `Notebook${i}`, { network, securityGroups: i % 2 === 0 ? [pypi.securityGroup] : undefined });
   }
   const artifact = app.synth().getStackArtifact(stack.artifactId);
   return { template: artifact.template, templatePath: artifact.templateFullPath, synthMs: performance.now() - started };

@@ -6,15 +6,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
-import { NoInternetNotebook } from './no-internet-notebook';
-import { NoInternetStudio } from './no-internet-studio';
+import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
 import {
-  invalid, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
+  invalid, requireConstructKind, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
 } from './private/validation';
-import { workloadSubnetSelection } from './private/workload-access';
-import { RestrictedEgressVpc } from './restricted-egress-vpc';
+import { placementOf, workloadSubnetSelection } from './private/workload-access';
+import { IWorkloadNetwork } from './workload-network';
 
 /** CodeArtifact's authorization tokens live at most 12 hours (GetAuthorizationToken, durationSeconds). */
 const TOKEN_LIFETIME = Duration.hours(12);
@@ -34,13 +33,23 @@ const HEREDOC_MARKER = 'CDK_SAGEMAKER_EGRESS_PIP_LOGIN_SCRIPT';
  */
 export interface CodeArtifactPypiMirrorProps {
   /**
-   * The VPC whose workloads install packages. When it is the `vpc` of a `RestrictedEgressVpc`, the
-   * CodeArtifact endpoints are added to it (or reused) behind its endpoint security group.
+   * The network whose workloads install packages: the CodeArtifact endpoints are added to it (or
+   * reused) behind its endpoint security group.
+   *
+   * @default - none: `vpc` must be given
    */
-  readonly vpc: ec2.IVpc;
+  readonly network?: IWorkloadNetwork;
 
   /**
-   * Subnets of the CodeArtifact interface endpoints, when the VPC is not a `RestrictedEgressVpc`.
+   * A VPC without a network object: the mirror then creates its endpoints with a security group of its
+   * own. Prefer `network`.
+   *
+   * @default - the network's VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of the CodeArtifact interface endpoints, with a bare `vpc` (a network places them itself).
    *
    * @default - the VPC's isolated subnets, or its private subnets when it has no isolated ones
    */
@@ -144,13 +153,20 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
   public readonly apiEndpoint: ec2.IInterfaceVpcEndpoint;
   /** The `codeartifact.repositories` interface endpoint (package downloads). */
   public readonly repositoriesEndpoint: ec2.IInterfaceVpcEndpoint;
-  /** Network access to the two endpoints (port 443). */
+  /**
+   * The mirror's endpoints as a network peer (port 443): `workload.connections.allowTo(mirror)`. With a
+   * network they sit behind its endpoint security group, with a bare VPC behind a group of their own.
+   */
   public readonly connections: ec2.Connections;
   /** The VPC the endpoints are in. */
   public readonly vpc: ec2.IVpc;
   /** How often configured workloads renew their token. */
   public readonly tokenRefreshInterval: Duration;
+  /** The network of the mirror, when it was given one. */
+  public readonly network?: IWorkloadNetwork;
 
+  /** Workloads already configured by `configurePip()`. */
+  private readonly configured = new Set<string>();
   private readonly domainDependency?: CfnResource;
   private readonly createdDomainName?: string;
   private readonly repositoryResource: CfnResource;
@@ -159,7 +175,8 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
 
   constructor(scope: Construct, id: string, props: CodeArtifactPypiMirrorProps) {
     super(scope, id);
-    this.vpc = props.vpc;
+    const placement = placementOf(props);
+    this.vpc = placement.vpc;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.tokenRefreshInterval = props.tokenRefreshInterval ?? Duration.hours(1);
     validateRefreshInterval(this.tokenRefreshInterval);
@@ -266,17 +283,22 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
       upstream.node.addDependency(group);
     }
 
-    const network = RestrictedEgressVpc.ownerOf(props.vpc);
+    const network = props.network;
+    this.network = network;
     if (network) {
-      this.apiEndpoint = network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API);
-      this.repositoriesEndpoint = network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES);
-      this.connections = new ec2.Connections({ securityGroups: [network.endpointSecurityGroup], defaultPort: ec2.Port.tcp(443) });
+      if (props.vpcSubnets) {
+        invalid('vpcSubnets', 'be left out with a network (its endpoints go in the network\'s workload subnets)', JSON.stringify(props.vpcSubnets),
+          'remove vpcSubnets');
+      }
+      this.apiEndpoint = network.addInterfaceEndpoint('CodeartifactApiEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API });
+      this.repositoriesEndpoint = network.addInterfaceEndpoint('CodeartifactRepositoriesEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES });
+      this.connections = new ec2.Connections({ securityGroups: network.connections.securityGroups, defaultPort: ec2.Port.tcp(443) });
     } else {
-      const group = closedSecurityGroup(this, 'EndpointSecurityGroup', props.vpc,
+      const group = closedSecurityGroup(this, 'EndpointSecurityGroup', this.vpc,
         'CodeArtifact interface endpoints: HTTPS from workloads configured for the PyPI mirror');
-      const subnets = workloadSubnetSelection(props.vpc, props.vpcSubnets);
+      const subnets = workloadSubnetSelection(placement, props.vpcSubnets);
       const endpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, endpointId, {
-        vpc: props.vpc, service, subnets, securityGroups: [group], privateDnsEnabled: true, open: false,
+        vpc: this.vpc, service, subnets, securityGroups: [group], privateDnsEnabled: true, open: false,
       });
       this.apiEndpoint = endpoint('ApiEndpoint', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API);
       this.repositoriesEndpoint = endpoint('RepositoriesEndpoint', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES);
@@ -308,46 +330,37 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
   }
 
   /**
-   * Configures pip on a notebook: at every start, its lifecycle script installs the login script, logs
-   * pip in to the repository for all of the notebook's users and Python environments (`/etc/pip.conf`,
-   * the repository as the only index), and renews the token every `tokenRefreshInterval` (cron, checked
-   * every 5 minutes) without a restart. Grants the notebook `grantRead()` and HTTPS to the endpoints.
+   * Configures pip on a workload (a `NoInternetNotebook` or a `NoInternetStudio`) to install from the
+   * repository only, and grants it `grantRead()` and HTTPS to the endpoints.
+   *
+   * - A notebook: at every start its lifecycle script installs the login script, logs pip in for all of
+   *   the notebook's users and Python environments (`/etc/pip.conf`, the repository as the only index),
+   *   and renews the token every `tokenRefreshInterval` (cron, checked every 5 minutes) without a restart.
+   * - Studio: at every JupyterLab app start (private and shared spaces), the built-in lifecycle script
+   *   logs pip in as the app's user (`~/.config/pip/pip.conf`) and keeps the token fresh with a
+   *   background loop. Profiles with their own execution role need `grantRead()` on that role.
+   *
+   * Idempotent: configuring a workload again changes nothing.
    */
-  public configurePip(notebook: NoInternetNotebook): void {
-    this.configureWorkload('notebook', notebook, notebook.vpc, {
-      script: '/usr/local/bin/codeartifact-pip-login',
-      pipConfig: '/etc/pip.conf',
-      mode: '644',
-      stateDir: '/var/lib/codeartifact-pip-login',
-      scheduler: 'auto',
-    }, (commands) => notebook.addOnStartCommands(...commands));
-  }
-
-  /**
-   * Configures pip in the JupyterLab apps of a Studio domain (private and shared spaces): at every app
-   * start, the lifecycle script logs pip in as the app's user (`~/.config/pip/pip.conf`, the repository
-   * as the only index) and keeps the token fresh with a background loop. Grants the domain's execution
-   * role `grantRead()` and the apps HTTPS to the endpoints. Profiles with their own execution role need
-   * `grantRead()` on that role.
-   */
-  public configureStudioPip(studio: NoInternetStudio): void {
-    // The domain's default security group (studio.connections) is on every app of the domain.
-    this.configureWorkload('studio', studio, studio.vpc, {
-      script: '"$HOME/.local/bin/codeartifact-pip-login"',
-      pipConfig: '"$HOME/.config/pip/pip.conf"',
-      mode: '600',
-      stateDir: '"$HOME/.local/state/codeartifact-pip-login"',
-      scheduler: 'loop',
-    }, (commands) => studio.addJupyterLabStartCommands(...commands));
+  public configurePip(workload: IPipConfigurable): void {
+    requireConstructKind('workload', workload, (x) => typeof (x as any)?.addStartCommands === 'function' && typeof (x as any)?.pipEnvironment === 'string',
+      'a NoInternetNotebook or NoInternetStudio (an IPipConfigurable)', 'pass the notebook or Studio construct itself');
+    if (this.configured.has(workload.node.path)) return;
+    this.configured.add(workload.node.path);
+    this.configureWorkload(workload, PIP_TARGETS[workload.pipEnvironment]);
   }
 
   /** Read access, HTTPS to the endpoints, the lifecycle commands, and a start after the mirror exists. */
-  private configureWorkload(prop: string, workload: ec2.IConnectable & iam.IGrantable & IConstruct, vpc: ec2.IVpc,
-    target: PipTarget, addCommands: (commands: string[]) => void): void {
-    this.checkSameVpc(prop, vpc, workload.node.path);
+  private configureWorkload(workload: IPipConfigurable, target: PipTarget): void {
+    this.checkSameVpc('workload', workload.vpc, workload.node.path);
     this.grantRead(workload);
-    workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the CodeArtifact endpoints (PyPI mirror)');
-    addCommands(this.pipCommands(target));
+    if (this.network) {
+      // Registered with the network: idempotent, and the same rule the network gives every workload.
+      this.network.allowWorkload(workload);
+    } else {
+      workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the CodeArtifact endpoints (PyPI mirror)');
+    }
+    workload.addStartCommands(...this.pipCommands(target));
     this.startAfterEndpoints(workload);
   }
 
@@ -437,6 +450,23 @@ interface PipTarget {
   readonly stateDir: string;
   readonly scheduler: string;
 }
+
+const PIP_TARGETS: Record<PipEnvironment, PipTarget> = {
+  [PipEnvironment.NOTEBOOK_INSTANCE]: {
+    script: '/usr/local/bin/codeartifact-pip-login',
+    pipConfig: '/etc/pip.conf',
+    mode: '644',
+    stateDir: '/var/lib/codeartifact-pip-login',
+    scheduler: 'auto',
+  },
+  [PipEnvironment.STUDIO_JUPYTERLAB]: {
+    script: '"$HOME/.local/bin/codeartifact-pip-login"',
+    pipConfig: '"$HOME/.config/pip/pip.conf"',
+    mode: '600',
+    stateDir: '"$HOME/.local/state/codeartifact-pip-login"',
+    scheduler: 'loop',
+  },
+};
 
 function validateRefreshInterval(interval: Duration): void {
   const seconds = interval.toSeconds();

@@ -1,10 +1,13 @@
 export * from './endpoint-set';
 export * from './nacl-tightening';
 export * from './s3-endpoint-strategy';
+export * from './workload-network';
 export * from './restricted-egress-vpc';
 export * from './no-internet-notebook';
 export * from './pypi-allowlist-security-group';
 export * from './no-internet-studio';
+export * from './studio-user-profile';
 export * as egress from './egress';
+export * from './pip-configurable';
 export * from './codeartifact-pypi-mirror';
 export * from './dns-egress-allowlist';

@@ -2,21 +2,24 @@ import { Annotations, Aws, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
-import { allowAwsEndpoints, workloadSubnetSelection } from './private/workload-access';
+import { allowAwsEndpoints, Placement, placementOf, workloadSubnetSelection } from './private/workload-access';
+import { IWorkloadNetwork } from './workload-network';
 
 /** SageMaker's limits on a notebook instance's ML storage volume, in GB. */
 const MIN_VOLUME_GB = 5;
 const MAX_VOLUME_GB = 16384;
 /** SageMaker accepts at most this many security groups on a notebook instance. */
 const MAX_SECURITY_GROUPS = 5;
+/** The interface endpoints a notebook calls (EndpointSet.NOTEBOOK), for the warning on a bare VPC. */
+const NOTEBOOK_ENDPOINTS = ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs'];
 /** Notebook instances write jupyter and lifecycle-configuration logs under this group. */
 const NOTEBOOK_LOG_GROUP = '/aws/sagemaker/NotebookInstances';
 
@@ -25,16 +28,26 @@ const NOTEBOOK_LOG_GROUP = '/aws/sagemaker/NotebookInstances';
  */
 export interface NoInternetNotebookProps {
   /**
-   * The VPC the notebook's network interface is placed in. When it is the `vpc` of a
-   * `RestrictedEgressVpc`, the notebook registers with its endpoint security group.
+   * The network the notebook runs in (a `RestrictedEgressVpc`, or a `WorkloadNetwork` for a VPC you
+   * already have): the notebook registers with its endpoints and S3 endpoint.
+   *
+   * @default - none: `vpc` must be given
    */
-  readonly vpc: ec2.IVpc;
+  readonly network?: IWorkloadNetwork;
+
+  /**
+   * A VPC without a network object. The notebook then gets HTTPS to the whole VPC CIDR and to S3, and a
+   * synth warning lists the endpoints the VPC must have. Prefer `network`.
+   *
+   * @default - the network's VPC
+   */
+  readonly vpc?: ec2.IVpc;
 
   /**
    * Where to place the notebook; it uses the first subnet of the selection.
    *
-   * @default - the workload subnets of a `RestrictedEgressVpc`; otherwise the VPC's isolated
-   * subnets, or its private subnets when it has no isolated ones
+   * @default - the network's workload subnets; otherwise the VPC's isolated subnets, or its private
+   * subnets when it has no isolated ones
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
 
@@ -70,7 +83,7 @@ export interface NoInternetNotebookProps {
   /**
    * Execution role. A role you bring is used as it is.
    *
-   * @default - a least-privilege role: notebook logs only; grant more with `grant*` methods
+   * @default - a least-privilege role: notebook logs only; grant more with aws-cdk-lib grants, e.g. `bucket.grantRead(notebook)`
    */
   readonly role?: iam.IRole;
 
@@ -79,11 +92,11 @@ export interface NoInternetNotebookProps {
    *
    * @default - a new key with automatic rotation
    */
-  readonly volumeKey?: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 
   /**
    * Security groups of the notebook (at most 5). Groups you bring are used as they are; nothing is
-   * added to them, so register them yourself, e.g. with `RestrictedEgressVpc.allowWorkload()`.
+   * added to them, so register them yourself, e.g. with `network.allowWorkload()`.
    *
    * @default - a new group with no egress except HTTPS to the VPC's interface endpoints and to S3
    */
@@ -118,10 +131,10 @@ export interface NoInternetNotebookProps {
  *
  * - `DirectInternetAccess: Disabled`, root access off by default, IMDSv2 only.
  * - Storage volume encrypted with a customer-managed key.
- * - Execution role without AmazonSageMakerFullAccess: notebook logs only, more through `grant*`.
+ * - Execution role without AmazonSageMakerFullAccess: notebook logs only, more through aws-cdk-lib grants (`bucket.grantRead(notebook)`).
  * - Security group with no egress but HTTPS to the VPC's interface endpoints and to S3.
  */
-export class NoInternetNotebook extends Construct implements ec2.IConnectable, iam.IGrantable {
+export class NoInternetNotebook extends Construct implements IPipConfigurable {
   /** The notebook instance's name. */
   public readonly notebookInstanceName: string;
   /** The notebook instance's ARN. */
@@ -131,13 +144,15 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
   /** The principal to grant permissions to (the execution role). */
   public readonly grantPrincipal: iam.IPrincipal;
   /** The key encrypting the storage volume. */
-  public readonly volumeKey: kms.IKey;
+  public readonly encryptionKey: kms.IKey;
   /** Network access of the notebook. */
   public readonly connections: ec2.Connections;
   /** The VPC the notebook is placed in. */
   public readonly vpc: ec2.IVpc;
   /** The subnet the notebook is placed in. */
   public readonly subnet: ec2.ISubnet;
+  /** Where pip runs on this workload (for `CodeArtifactPypiMirror.configurePip()`). */
+  public readonly pipEnvironment: PipEnvironment = PipEnvironment.NOTEBOOK_INSTANCE;
 
   private readonly onCreateCommands: string[] = [];
   private readonly onStartCommands: string[] = [];
@@ -160,10 +175,11 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       `SageMaker accepts ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB} GB`);
     validateSageMakerName('notebookInstanceName', props.notebookInstanceName, 63);
 
-    this.vpc = props.vpc;
-    this.subnet = this.selectSubnet(props);
+    const placement = placementOf(props);
+    this.vpc = placement.vpc;
+    this.subnet = this.selectSubnet(placement, props.vpcSubnets);
 
-    this.volumeKey = props.volumeKey ?? new kms.Key(this, 'VolumeKey', {
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'VolumeKey', {
       description: 'Encrypts the ML storage volume of a SageMaker notebook instance',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -179,10 +195,10 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       this.grantPrincipal = new ManagedPolicyGrantee(role, policy);
     }
 
-    const securityGroups = props.securityGroups ?? [this.createSecurityGroup(props.vpc)];
+    const securityGroups = props.securityGroups ?? [this.createSecurityGroup(this.vpc)];
     this.connections = new ec2.Connections({ securityGroups });
     if (!props.securityGroups) {
-      allowAwsEndpoints(this, props.vpc, this);
+      allowAwsEndpoints(this, placement, this, NOTEBOOK_ENDPOINTS);
     }
 
     this.onCreateCommands.push(...props.onCreateCommands ?? []);
@@ -195,7 +211,7 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
       securityGroupIds: securityGroups.map((sg) => sg.securityGroupId),
       directInternetAccess: 'Disabled',
       rootAccess: props.rootAccess ? 'Enabled' : 'Disabled',
-      kmsKeyId: this.volumeKey.keyArn, // an ARN also works for a key of another account
+      kmsKeyId: this.encryptionKey.keyArn, // an ARN also works for a key of another account
       volumeSizeInGb,
       platformIdentifier,
       instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '2' },
@@ -230,32 +246,19 @@ export class NoInternetNotebook extends Construct implements ec2.IConnectable, i
     this.ensureLifecycleConfig();
   }
 
-  /**
-   * Lets the notebook read objects of `bucket` (and use its key, if any).
-   *
-   * @param objectsKeyPattern restrict to matching keys, e.g. `datasets/*`
-   */
-  public grantReadBucket(bucket: s3.IBucket, objectsKeyPattern?: string): iam.Grant {
-    return bucket.grantRead(this, objectsKeyPattern);
+  /** Adds shell commands to the script run at every start (`addOnStartCommands()`). */
+  public addStartCommands(...commands: string[]): void {
+    this.addOnStartCommands(...commands);
   }
 
-  /**
-   * Lets the notebook read and write objects of `bucket` (and use its key, if any).
-   *
-   * @param objectsKeyPattern restrict to matching keys, e.g. `results/*`
-   */
-  public grantReadWriteBucket(bucket: s3.IBucket, objectsKeyPattern?: string): iam.Grant {
-    return bucket.grantReadWrite(this, objectsKeyPattern);
-  }
-
-  private selectSubnet(props: NoInternetNotebookProps): ec2.ISubnet {
-    const selection = workloadSubnetSelection(props.vpc, props.vpcSubnets);
-    const subnets = props.vpc.selectSubnets(selection).subnets;
+  private selectSubnet(placement: Placement, vpcSubnets?: ec2.SubnetSelection): ec2.ISubnet {
+    const selection = workloadSubnetSelection(placement, vpcSubnets);
+    const subnets = placement.vpc.selectSubnets(selection).subnets;
     if (subnets.length === 0) {
       invalid('vpcSubnets', 'select at least one subnet of the VPC', selection,
         'select private or isolated subnets; a notebook without internet access needs no public subnet');
     }
-    if (props.vpc.publicSubnets.some((s) => s === subnets[0])) {
+    if (placement.vpc.publicSubnets.some((s) => s === subnets[0])) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-egress:publicSubnet',
         'vpcSubnets selects a public subnet; place the notebook in a private or isolated subnet.');
     }

@@ -3,29 +3,21 @@ import { Annotations, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token } 
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { EndpointSet } from './endpoint-set';
 import { NoInternetStudioDomainDeletionFunction } from './no-internet-studio.domain-deletion-function';
+import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings } from './private/acknowledge';
-import { closedSecurityGroup } from './private/closed-security-group';
 import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { deployDeployTimeHandler } from './private/scheduled-handler';
+import { studioAppConnections } from './private/studio-apps';
 import { invalid, validateSageMakerName } from './private/validation';
-import { allowAwsEndpoints, workloadSubnetSelection } from './private/workload-access';
-import { RestrictedEgressVpc } from './restricted-egress-vpc';
+import { Placement, placementOf, warnBareVpc, workloadSubnetSelection } from './private/workload-access';
+import { StudioUserProfile, StudioUserProfileOptions } from './studio-user-profile';
+import { IWorkloadNetwork } from './workload-network';
 
-/**
- * Studio's apps in VpcOnly mode need, within their security group, NFS to the domain's EFS and TCP
- * 8192-65535 between apps: "NFS traffic over TCP on port 2049 between the domain and the Amazon EFS
- * volume" and "TCP traffic within the security group ... You must allow access to at least ports in the
- * range 8192-65535" (https://docs.aws.amazon.com/sagemaker/latest/dg/studio-updated-and-internet-access.html,
- * the page for the current Studio; the CreateDomain API adds that 2049 must be allowed inbound and outbound).
- */
-const NFS_PORT = ec2.Port.tcp(2049);
-const STUDIO_APP_PORTS = ec2.Port.tcpRange(8192, 65535);
 /**
  * UserSettings.SecurityGroups holds at most 5 groups, and SageMaker adds one of its own for NFS, so
  * "the number of security groups that you can specify is one less than the maximum" (CreateDomain API).
@@ -53,41 +45,30 @@ export enum HomeFileSystemRetention {
 }
 
 /**
- * Options of a Studio user profile.
- */
-export interface StudioUserProfileOptions {
-  /**
-   * Execution role of this profile's apps and private spaces. All profiles otherwise share the domain's
-   * role, which can act on every space and app of the domain through the SageMaker API; give each user
-   * a role of their own where users must not reach each other's spaces.
-   *
-   * @default - the domain's execution role
-   */
-  readonly executionRole?: iam.IRole;
-
-  /**
-   * The IAM Identity Center user name the profile belongs to (`StudioAuthMode.IAM_IDENTITY_CENTER` only).
-   *
-   * @default - the profile name
-   */
-  readonly identityCenterUserName?: string;
-}
-
-/**
  * Properties of a `NoInternetStudio`.
  */
 export interface NoInternetStudioProps {
   /**
-   * The VPC of the domain. When it is the `vpc` of a `RestrictedEgressVpc`, the domain's security groups
-   * register with its endpoint security group and the `endpoints` set is added to it.
+   * The network of the domain (a `RestrictedEgressVpc`, or a `WorkloadNetwork` for a VPC you already
+   * have): the domain's security groups register with its endpoints, and the `endpoints` set is added.
+   *
+   * @default - none: `vpc` must be given
    */
-  readonly vpc: ec2.IVpc;
+  readonly network?: IWorkloadNetwork;
+
+  /**
+   * A VPC without a network object. Its endpoints are then yours to create (a synth warning lists
+   * them), and the apps get HTTPS to the whole VPC CIDR. Prefer `network`.
+   *
+   * @default - the network's VPC
+   */
+  readonly vpc?: ec2.IVpc;
 
   /**
    * The subnets of the domain, in at least two Availability Zones.
    *
-   * @default - the workload subnets of a `RestrictedEgressVpc`; otherwise the VPC's isolated subnets, or
-   * its private subnets when it has no isolated ones
+   * @default - the network's workload subnets; otherwise the VPC's isolated subnets, or its private
+   * subnets when it has no isolated ones
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
 
@@ -111,9 +92,9 @@ export interface NoInternetStudioProps {
    * the domain passes the user profile's name as source identity.
    *
    * @default - a least-privilege role: Studio in this domain, browsing and deploying JumpStart models
-   * (unless `jumpStart` is false), Studio logs; grant more with `grant*` methods
+   * (unless `jumpStart` is false), Studio logs; grant more with aws-cdk-lib grants, e.g. `bucket.grantRead(studio)`
    */
-  readonly executionRole?: iam.IRole;
+  readonly role?: iam.IRole;
 
   /**
    * Whether the default execution role may browse JumpStart's public models, read their artifacts and
@@ -128,7 +109,7 @@ export interface NoInternetStudioProps {
    * are used as they are for the domain, the shared spaces and every user profile; nothing is added to
    * them, so they must allow what Studio needs (NFS 2049 and TCP 8192-65535 within the group, HTTPS to
    * the endpoints), and must be registered with the VPC's endpoints yourself
-   * (`RestrictedEgressVpc.allowWorkload()`). All users' apps then share them.
+   * (`network.allowWorkload()`). All users' apps then share them.
    *
    * @default - a baseline group on every app (HTTPS to the VPC's endpoints and S3, no inbound rule), a
    * group for shared spaces, and one per user profile (as AWS recommends), the last two with NFS and
@@ -159,8 +140,8 @@ export interface NoInternetStudioProps {
   readonly homeFileSystemRetention?: HomeFileSystemRetention;
 
   /**
-   * The interface endpoints added to a `RestrictedEgressVpc` for Studio. With any other VPC, create
-   * the endpoints yourself.
+   * The interface endpoints added to the `network` for Studio. With a bare `vpc`, create the endpoints
+   * yourself.
    *
    * @default EndpointSet.STUDIO
    */
@@ -176,7 +157,7 @@ export interface NoInternetStudioProps {
  * - Home file system encrypted with a customer-managed key and kept when the domain is deleted.
  * - Actions taken from Studio are logged in CloudTrail with the user profile as source identity.
  */
-export class NoInternetStudio extends Construct implements ec2.IConnectable, iam.IGrantable {
+export class NoInternetStudio extends Construct implements IPipConfigurable {
   /** The domain's id. */
   public readonly domainId: string;
   /** The domain's ARN. */
@@ -184,7 +165,7 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
   /** The domain's home file system (EFS) id. */
   public readonly homeEfsFileSystemId: string;
   /** The execution role. */
-  public readonly executionRole: iam.IRole;
+  public readonly role: iam.IRole;
   /** The principal to grant permissions to (the execution role). */
   public readonly grantPrincipal: iam.IPrincipal;
   /** The key encrypting the home file system. */
@@ -195,20 +176,35 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
   public readonly vpc: ec2.IVpc;
   /** The domain's subnets. */
   public readonly subnets: ec2.ISubnet[];
+  /** The network of the domain, when it was given one. */
+  public readonly network?: IWorkloadNetwork;
+  /** Where pip runs in this domain (for `CodeArtifactPypiMirror.configurePip()`). */
+  public readonly pipEnvironment: PipEnvironment = PipEnvironment.STUDIO_JUPYTERLAB;
+  /** The security groups given as `securityGroups`, which every user profile shares. */
+  public readonly userSecurityGroups?: ec2.ISecurityGroup[];
+  /**
+   * What user profiles wait for: deleted before the resource that may delete the domain.
+   *
+   * @internal
+   */
+  public readonly _domainDeletion: IDependable;
+  /** @internal */
+  public readonly _usesIdentityCenter: boolean;
 
   private readonly domain: sagemaker.CfnDomain;
   private readonly jupyterLabStartCommands: string[] = [];
   private jupyterLabLifecycleConfig?: sagemaker.CfnStudioLifecycleConfig;
-  private readonly authMode: StudioAuthMode;
-  private readonly ownSecurityGroups?: ec2.ISecurityGroup[];
-  private readonly profiles = new Map<string, { profile: sagemaker.CfnUserProfile; connections: ec2.Connections }>();
-  private readonly deletion: Construct;
+  private readonly placement: Placement;
+  private readonly profiles = new Map<string, StudioUserProfile>();
 
   constructor(scope: Construct, id: string, props: NoInternetStudioProps) {
     super(scope, id);
 
-    this.vpc = props.vpc;
-    this.authMode = props.authMode ?? StudioAuthMode.IAM;
+    this.placement = placementOf(props);
+    this.vpc = this.placement.vpc;
+    this.network = props.network;
+    const authMode = props.authMode ?? StudioAuthMode.IAM;
+    this._usesIdentityCenter = authMode === StudioAuthMode.IAM_IDENTITY_CENTER;
     const domainName = props.domainName ?? Names.uniqueResourceName(this, { maxLength: MAX_NAME_LENGTH, separator: '-' });
     validateSageMakerName('domainName', domainName, MAX_NAME_LENGTH);
     if (props.securityGroups && (props.securityGroups.length === 0 || props.securityGroups.length > MAX_SECURITY_GROUPS)) {
@@ -216,14 +212,12 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
         props.securityGroups.length, 'merge rules into fewer groups, or leave securityGroups unset to get groups with Studio\'s rules');
     }
 
-    const network = RestrictedEgressVpc.ownerOf(props.vpc);
-    this.subnets = this.selectSubnets(props);
+    const network = props.network;
+    this.subnets = this.selectSubnets(props.vpcSubnets);
     if (network) {
       network.addEndpointSet(props.endpoints ?? EndpointSet.STUDIO);
     } else {
-      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:studioEndpoints',
-        'The VPC is not a RestrictedEgressVpc: create the interface endpoints Studio needs yourself (at least sagemaker.api, ' +
-        'sagemaker.runtime and sts, and an S3 endpoint), with private DNS; see EndpointSet.STUDIO.');
+      warnBareVpc(this, (props.endpoints ?? EndpointSet.STUDIO).services.map((s) => s.shortName));
     }
 
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'HomeKey', {
@@ -232,20 +226,21 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.ownSecurityGroups = props.securityGroups;
+    this.userSecurityGroups = props.securityGroups;
     // SageMaker adds a profile's security groups to the domain's default ones ("SecurityGroups is
     // aggregated when specified in both calls", CreateDomain API): the default group is on every app, so
     // it has no inbound rule at all, and the app-to-app rules live in per-profile and shared-space groups.
-    const domainConnections = this.appConnections(this, 'SecurityGroup', 'SageMaker Studio apps, baseline of every app', false);
+    const domainConnections = studioAppConnections(this, 'SecurityGroup', 'SageMaker Studio apps, baseline of every app', false,
+      this.placement, props.securityGroups);
     this.connections = domainConnections;
     const securityGroupIds = domainConnections.securityGroups.map((sg) => sg.securityGroupId);
-    const sharedSpaceGroupIds = this.appConnections(this, 'SharedSpaceSecurityGroup', 'SageMaker Studio shared spaces', true)
-      .securityGroups.map((sg) => sg.securityGroupId);
+    const sharedSpaceGroupIds = studioAppConnections(this, 'SharedSpaceSecurityGroup', 'SageMaker Studio shared spaces', true,
+      this.placement, props.securityGroups).securityGroups.map((sg) => sg.securityGroupId);
 
     let executionPolicy: iam.ManagedPolicy | undefined;
     let role: iam.IRole;
-    if (props.executionRole) {
-      role = props.executionRole;
+    if (props.role) {
+      role = props.role;
       this.grantPrincipal = role;
     } else {
       const created = new iam.Role(this, 'ExecutionRole', {
@@ -265,13 +260,13 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
       role = created;
       this.grantPrincipal = new ManagedPolicyGrantee(created, executionPolicy);
     }
-    this.executionRole = role;
+    this.role = role;
 
     this.domain = new sagemaker.CfnDomain(this, 'Resource', {
       domainName,
-      authMode: this.authMode,
+      authMode,
       appNetworkAccessType: 'VpcOnly',
-      vpcId: props.vpc.vpcId,
+      vpcId: this.vpc.vpcId,
       subnetIds: this.subnets.map((s) => s.subnetId),
       kmsKeyId: this.encryptionKey.keyArn,
       domainSettings: {
@@ -315,16 +310,16 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
 
     // Present in both modes: switching DELETE back to RETAIN must be an Update of this resource, never a
     // Delete event that would act on the old DELETE setting.
-    this.deletion = this.createDomainDeletion(props.homeFileSystemRetention ?? HomeFileSystemRetention.RETAIN);
+    this._domainDeletion = this.createDomainDeletion(props.homeFileSystemRetention ?? HomeFileSystemRetention.RETAIN);
 
     for (const name of props.userProfiles ?? []) {
       this.addUserProfile(name);
     }
   }
 
-  /** Names of the user profiles created so far. */
-  public get userProfileNames(): string[] {
-    return [...this.profiles.values()].map((p) => p.profile.userProfileName);
+  /** The user profiles created so far. */
+  public get userProfiles(): StudioUserProfile[] {
+    return [...this.profiles.values()];
   }
 
   /**
@@ -333,45 +328,26 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
    *
    * @param name profile name: 1 to 63 letters, digits and hyphens (SageMaker compares names case-insensitively)
    */
-  public addUserProfile(name: string, options: StudioUserProfileOptions = {}): sagemaker.CfnUserProfile {
+  public addUserProfile(name: string, options: StudioUserProfileOptions = {}): StudioUserProfile {
     validateSageMakerName('userProfiles', name, MAX_NAME_LENGTH);
-    const key = Token.isUnresolved(name) ? name : name.toLowerCase();
-    if (this.profiles.has(key)) {
-      invalid('userProfiles', 'name each user profile once (SageMaker compares profile names case-insensitively)', name,
-        'remove the duplicate');
-    }
-    if (options.identityCenterUserName !== undefined && this.authMode !== StudioAuthMode.IAM_IDENTITY_CENTER) {
-      invalid('identityCenterUserName', 'be given only when authMode is StudioAuthMode.IAM_IDENTITY_CENTER', options.identityCenterUserName,
-        'remove it, or set authMode to StudioAuthMode.IAM_IDENTITY_CENTER');
-    }
-    const scope = new Construct(this, `UserProfile-${name}`);
-    const connections = this.appConnections(scope, 'SecurityGroup', `SageMaker Studio apps of user profile ${name}`, true);
-    const sso = this.authMode === StudioAuthMode.IAM_IDENTITY_CENTER;
-    const profile = new sagemaker.CfnUserProfile(scope, 'Resource', {
-      domainId: this.domainId,
-      userProfileName: name,
-      singleSignOnUserIdentifier: sso ? 'UserName' : undefined,
-      singleSignOnUserValue: sso ? options.identityCenterUserName ?? name : undefined,
-      userSettings: {
-        securityGroups: this.ownSecurityGroups ? undefined : connections.securityGroups.map((sg) => sg.securityGroupId),
-        executionRole: options.executionRole?.roleArn,
-      },
-    });
-    // Deleted before the custom resource that may delete the domain, which SageMaker refuses while profiles exist.
-    profile.node.addDependency(this.deletion);
-    this.profiles.set(key, { profile, connections });
-    return profile;
+    this.rejectDuplicateProfile('userProfiles', name);
+    return new StudioUserProfile(this, `UserProfile-${name}`, { ...options, studio: this, userProfileName: name });
   }
 
   /**
-   * Network access of one user profile's apps (its own security group, or `securityGroups`).
+   * Records a profile of this domain, refusing a second one of the same name.
    *
-   * @param name the profile's name
+   * @internal
    */
-  public connectionsOfUserProfile(name: string): ec2.Connections {
-    const entry = this.profiles.get(Token.isUnresolved(name) ? name : name.toLowerCase());
-    if (!entry) invalid('name', 'be a user profile of this domain', name, `use one of: ${this.userProfileNames.join(', ') || '(none yet)'}`);
-    return entry.connections;
+  public _registerUserProfile(profile: StudioUserProfile): void {
+    this.rejectDuplicateProfile('userProfileName', profile.userProfileName);
+    this.profiles.set(profileKey(profile.userProfileName), profile);
+  }
+
+  private rejectDuplicateProfile(prop: string, name: string): void {
+    if (this.profiles.has(profileKey(name))) {
+      invalid(prop, 'name each user profile once (SageMaker compares profile names case-insensitively)', name, 'remove the duplicate');
+    }
   }
 
   /**
@@ -401,22 +377,9 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     this.node.addValidation({ validate: () => lifecycleScriptErrors('addJupyterLabStartCommands', this.jupyterLabStartCommands) });
   }
 
-  /**
-   * Lets the users' apps read objects of `bucket` (and use its key, if any).
-   *
-   * @param objectsKeyPattern restrict to matching keys, e.g. `datasets/*`
-   */
-  public grantReadBucket(bucket: s3.IBucket, objectsKeyPattern?: string): iam.Grant {
-    return bucket.grantRead(this, objectsKeyPattern);
-  }
-
-  /**
-   * Lets the users' apps read and write objects of `bucket` (and use its key, if any).
-   *
-   * @param objectsKeyPattern restrict to matching keys, e.g. `results/*`
-   */
-  public grantReadWriteBucket(bucket: s3.IBucket, objectsKeyPattern?: string): iam.Grant {
-    return bucket.grantReadWrite(this, objectsKeyPattern);
+  /** Adds shell commands to the JupyterLab apps' start script (`addJupyterLabStartCommands()`). */
+  public addStartCommands(...commands: string[]): void {
+    this.addJupyterLabStartCommands(...commands);
   }
 
   /**
@@ -432,35 +395,21 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     return { builtInLifecycleConfigArn: arn };
   }
 
-  private selectSubnets(props: NoInternetStudioProps): ec2.ISubnet[] {
-    const selection = workloadSubnetSelection(props.vpc, props.vpcSubnets);
-    const subnets = props.vpc.selectSubnets(selection).subnets;
+  private selectSubnets(vpcSubnets?: ec2.SubnetSelection): ec2.ISubnet[] {
+    const selection = workloadSubnetSelection(this.placement, vpcSubnets);
+    const subnets = this.vpc.selectSubnets(selection).subnets;
     const zones = new Set(subnets.map((s) => s.availabilityZone));
     if (zones.size < 2) {
       invalid('vpcSubnets', 'select subnets in at least two Availability Zones (SageMaker requires it for a domain)',
         `${subnets.length} subnet(s) in ${zones.size} zone(s)`,
         'give the VPC two or more Availability Zones (RestrictedEgressVpc maxAzs >= 2, and an explicit env or availabilityZones on the stack) or select subnets from two zones');
     }
-    const publicSubnets = new Set(props.vpc.publicSubnets.map((s) => s.node.path));
+    const publicSubnets = new Set(this.vpc.publicSubnets.map((s) => s.node.path));
     if (subnets.some((s) => publicSubnets.has(s.node.path))) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-egress:publicSubnet',
         'vpcSubnets selects a public subnet; place the Studio domain in private or isolated subnets.');
     }
     return subnets;
-  }
-
-  /** The given groups, or a new group registered with the VPC's endpoints, with Studio's app rules if `appTraffic`. */
-  private appConnections(scope: Construct, id: string, description: string, appTraffic: boolean): ec2.Connections {
-    if (this.ownSecurityGroups) return new ec2.Connections({ securityGroups: this.ownSecurityGroups });
-    const group = closedSecurityGroup(scope, id, this.vpc, appTraffic
-      ? `${description}: NFS and app ports within the group, HTTPS to AWS endpoints`
-      : `${description}: HTTPS to AWS endpoints, no inbound`);
-    if (appTraffic) {
-      group.connections.allowInternally(NFS_PORT, 'NFS between Studio apps and the domain home file system');
-      group.connections.allowInternally(STUDIO_APP_PORTS, 'Studio app-to-app traffic within the group');
-    }
-    allowAwsEndpoints(scope, this.vpc, group);
-    return group.connections;
   }
 
   private addExecutionPolicyStatements(policy: iam.ManagedPolicy, role: iam.IRole, jumpStart: boolean): void {
@@ -594,4 +543,9 @@ export class NoInternetStudio extends Construct implements ec2.IConnectable, iam
     });
     return resource;
   }
+}
+
+/** SageMaker compares profile names case-insensitively. */
+function profileKey(name: string): string {
+  return Token.isUnresolved(name) ? name : name.toLowerCase();
 }

@@ -1,12 +1,12 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { ResolvedAddressSet } from './private/resolved-address-set';
 import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
-import { allowAwsEndpoints } from './private/workload-access';
-import { RestrictedEgressVpc } from './restricted-egress-vpc';
+import { allowAwsEndpoints, placementOf } from './private/workload-access';
+import { IWorkloadNetwork } from './workload-network';
 
 /** pip's defaults: the index (pypi.org) and the file host (files.pythonhosted.org). */
 const PYPI_HOSTNAMES = ['pypi.org', 'files.pythonhosted.org'];
@@ -14,7 +14,7 @@ const PYPI_HOSTNAMES = ['pypi.org', 'files.pythonhosted.org'];
 const SECURITY_GROUP_RULE_QUOTA = 60;
 /**
  * Rules other than the package-index prefix list that the group carries: HTTPS to the endpoint security
- * group (1) and to S3's AWS-managed prefix list (weight 1) in a RestrictedEgressVpc, or to the VPC CIDR
+ * group (1) and to S3's AWS-managed prefix list (weight 1) with a network, or to the VPC CIDR
  * (1) and S3 (1) in any other VPC.
  */
 const OTHER_RULE_WEIGHT = 2;
@@ -28,8 +28,21 @@ const MAX_ENTRIES_LIMIT = 40;
  * Properties of a `PypiAllowlistSecurityGroup`.
  */
 export interface PypiAllowlistSecurityGroupProps {
-  /** The VPC of the workloads that use the group. */
-  readonly vpc: ec2.IVpc;
+  /**
+   * The network of the workloads that use the group: the group registers with its endpoints, and with
+   * tightened NACLs the package-index addresses are let through them.
+   *
+   * @default - none: `vpc` must be given
+   */
+  readonly network?: IWorkloadNetwork;
+
+  /**
+   * A VPC without a network object: HTTPS is then allowed to the whole VPC CIDR and to S3 as well, with
+   * a synth warning. Prefer `network`.
+   *
+   * @default - the network's VPC
+   */
+  readonly vpc?: ec2.IVpc;
 
   /**
    * More host names to allow on 443, besides pypi.org and files.pythonhosted.org, e.g. a PyTorch
@@ -153,15 +166,21 @@ export class PypiAllowlistSecurityGroup extends Construct implements ec2.IConnec
     this.refreshFailures = addresses.refreshFailures;
     this.refreshFailureAlarm = addresses.refreshFailureAlarm;
 
-    const group = closedSecurityGroup(this, 'SecurityGroup', props.vpc, 'HTTPS to the Python package index and AWS endpoints only');
+    const placement = placementOf(props);
+    const group = closedSecurityGroup(this, 'SecurityGroup', placement.vpc, 'HTTPS to the Python package index and AWS endpoints only');
     this.securityGroup = group;
     this.connections = new ec2.Connections({ securityGroups: [group] });
     group.addEgressRule(ec2.Peer.prefixList(this.prefixListId), ec2.Port.tcp(443), 'HTTPS to the package index (resolved, refreshed prefix list)');
-    allowAwsEndpoints(this, props.vpc, this);
+    allowAwsEndpoints(this, placement, this, ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs']);
 
     // With tightened NACLs the package-index addresses must be let through them too (workload and NAT
     // subnets); the group, and so every workload using it, waits until they are.
-    const network = RestrictedEgressVpc.ownerOf(props.vpc);
+    const network = props.network;
+    if (network && !network.hasInternetRoute) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:pypiAllowlistWithoutInternet',
+        'The network\'s workload subnets have no route to the internet (InternetEgress.none()): the prefix list, its Lambda function and its alarm ' +
+        'are deployed for nothing, and pip never reaches PyPI. Use InternetEgress.natGateway() for the network, or a CodeArtifactPypiMirror instead of the allowlist.');
+    }
     if (network) {
       const naclEntries = network.addNaclDestination(this, 'NaclEntries', {
         prefixListId: this.prefixListId,

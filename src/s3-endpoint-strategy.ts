@@ -17,35 +17,26 @@ const BRAND = Symbol.for('cdk-sagemaker-egress.S3EndpointStrategy');
  * | `INTERFACE` | per AZ-hour and per GB | S3 is reached at private addresses in the VPC: no S3 ranges in the NACL |
  * | `GATEWAY_AND_INTERFACE` | per AZ-hour and per GB | as `GATEWAY` for the VPC; the interface endpoint serves on-premises clients |
  */
-export class S3EndpointKind {
+export enum S3EndpointKind {
   /**
    * A gateway endpoint on the workload subnets' route tables (free). Traffic goes to S3's public
    * addresses, routed privately through the region's S3 prefix list.
    */
-  public static readonly GATEWAY = new S3EndpointKind('gateway', true, false);
+  GATEWAY = 'gateway',
 
   /**
    * An interface endpoint: network interfaces in the workload subnets, with private DNS for all
    * resolvers, so `s3.<region>.amazonaws.com` resolves to private addresses in the VPC. Chargeable, and
    * the only kind with which a NACL limited to the VPC's own CIDR lets S3 through.
    */
-  public static readonly INTERFACE = new S3EndpointKind('interface', false, true);
+  INTERFACE = 'interface',
 
   /**
    * Both. The interface endpoint's private DNS is for inbound resolver endpoints only (AWS's
    * recommended setup): queries from the VPC resolve to the gateway route, queries from on-premises
    * through a Route 53 inbound resolver endpoint resolve to the interface endpoint.
    */
-  public static readonly GATEWAY_AND_INTERFACE = new S3EndpointKind('gateway-and-interface', true, true);
-
-  protected constructor(
-    /** A name for messages and summaries. */
-    public readonly name: string,
-    /** Whether a gateway endpoint is created (traffic goes to S3's public ranges). */
-    public readonly usesGatewayEndpoint: boolean,
-    /** Whether an interface endpoint is created. */
-    public readonly usesInterfaceEndpoint: boolean,
-  ) {}
+  GATEWAY_AND_INTERFACE = 'gateway-and-interface',
 }
 
 /** Options of `S3EndpointPolicy.dataPerimeter()`. */
@@ -204,12 +195,12 @@ export interface S3EndpointStrategyProps {
    *
    * @default - the VPC's private subnets (with egress, else isolated)
    */
-  readonly subnets?: ec2.SubnetSelection;
+  readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
    * Where the interface endpoint's network interfaces go (one per AZ); each AZ costs per hour.
    *
-   * @default - one per AZ of `subnets`
+   * @default - one per AZ of `vpcSubnets`
    */
   readonly interfaceSubnets?: ec2.SubnetSelection;
 
@@ -241,6 +232,10 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
 
   /** The kind chosen. */
   public readonly kind: S3EndpointKind;
+  /** Whether a gateway endpoint is created (traffic goes to S3's public ranges). */
+  public readonly usesGatewayEndpoint: boolean;
+  /** Whether an interface endpoint is created. */
+  public readonly usesInterfaceEndpoint: boolean;
   /** The policy of the endpoint(s). */
   public readonly policy: S3EndpointPolicy;
   /** The gateway endpoint, with the gateway kinds. */
@@ -262,26 +257,33 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
 
   private readonly gateway?: ec2.GatewayVpcEndpoint;
   private readonly interfaceEndpointResource?: ec2.InterfaceVpcEndpoint;
+  /** Security groups already given their S3 egress by `allowWorkload()`. */
+  private readonly allowedGroups = new Set<string>();
 
   constructor(scope: Construct, id: string, props: S3EndpointStrategyProps) {
     super(scope, id);
     Object.defineProperty(this, BRAND, { value: true });
     const kind = props.kind ?? S3EndpointKind.GATEWAY;
+    if (!Token.isUnresolved(kind) && !Object.values(S3EndpointKind).includes(kind)) {
+      invalid('kind', `be one of ${Object.keys(S3EndpointKind).map((k) => `S3EndpointKind.${k}`).join(', ')}`, kind, 'use the enum');
+    }
     this.kind = kind;
+    this.usesGatewayEndpoint = kind !== S3EndpointKind.INTERFACE;
+    this.usesInterfaceEndpoint = kind !== S3EndpointKind.GATEWAY;
     this.policy = props.policy ?? S3EndpointPolicy.dataPerimeter();
-    const subnets = props.subnets ?? {};
+    const subnets = props.vpcSubnets ?? {};
 
-    if (kind.usesInterfaceEndpoint && props.vpc instanceof ec2.Vpc && (!props.vpc.dnsHostnamesEnabled || !props.vpc.dnsSupportEnabled)) {
+    if (this.usesInterfaceEndpoint && props.vpc instanceof ec2.Vpc && (!props.vpc.dnsHostnamesEnabled || !props.vpc.dnsSupportEnabled)) {
       invalid('vpc', 'have DNS hostnames and DNS support enabled for an S3 interface endpoint with private DNS', props.vpc.node.path,
         'create the VPC with enableDnsHostnames: true and enableDnsSupport: true, or use S3EndpointKind.GATEWAY');
     }
-    if (!kind.usesInterfaceEndpoint && (props.interfaceSubnets || props.securityGroup)) {
+    if (!this.usesInterfaceEndpoint && (props.interfaceSubnets || props.securityGroup)) {
       invalid(props.interfaceSubnets ? 'interfaceSubnets' : 'securityGroup', 'be left out with S3EndpointKind.GATEWAY (there is no interface endpoint)',
-        kind.name, 'choose S3EndpointKind.INTERFACE or GATEWAY_AND_INTERFACE, or drop the option');
+        kind, 'choose S3EndpointKind.INTERFACE or GATEWAY_AND_INTERFACE, or drop the option');
     }
 
     const peers: { securityGroups?: ec2.ISecurityGroup[]; peer?: ec2.IPeer } = {};
-    if (kind.usesGatewayEndpoint) {
+    if (this.usesGatewayEndpoint) {
       const lookup = S3PrefixListLookup.of(this);
       this.s3PrefixListId = lookup.prefixListId;
       this.s3PrefixListArn = lookup.prefixListArn;
@@ -293,7 +295,7 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
       this.gatewayEndpoint = this.gateway;
       peers.peer = ec2.Peer.prefixList(this.s3PrefixListId);
     }
-    if (kind.usesInterfaceEndpoint) {
+    if (this.usesInterfaceEndpoint) {
       const securityGroup = props.securityGroup ??
         closedSecurityGroup(this, 'SecurityGroup', props.vpc, 'S3 interface endpoint: HTTPS from registered workloads only');
       const endpoint = new ec2.InterfaceVpcEndpoint(this, 'Interface', {
@@ -305,7 +307,7 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
         // With a gateway endpoint, S3 requires "private DNS only for inbound resolver endpoints", and
         // checks that the gateway endpoint exists when the interface endpoint is created or changed
         // (S3 user guide, "AWS PrivateLink for Amazon S3", private DNS).
-        privateDnsOnlyForInboundResolverEndpoint: kind.usesGatewayEndpoint
+        privateDnsOnlyForInboundResolverEndpoint: this.usesGatewayEndpoint
           ? ec2.VpcEndpointPrivateDnsOnlyForInboundResolverEndpoint.ONLY_INBOUND_RESOLVER
           : ec2.VpcEndpointPrivateDnsOnlyForInboundResolverEndpoint.ALL_RESOLVERS,
         open: false,
@@ -331,13 +333,20 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
   /**
    * Lets a workload reach S3 over HTTPS, with exactly the egress the kind needs: to the S3 prefix list
    * (gateway kinds; with both, the VPC's resolver answers with the gateway route), or to the interface
-   * endpoint's security group, which then accepts the workload (interface kind).
+   * endpoint's security group, which then accepts the workload (interface kind). Idempotent: a
+   * security group already allowed gets no second rule (the prefix list id is a deploy-time token, so
+   * aws-cdk-lib cannot see that two such rules are the same, and EC2 rejects the duplicate).
    */
   public allowWorkload(workload: ec2.IConnectable): void {
-    if (this.kind.usesGatewayEndpoint) {
-      workload.connections.allowTo(ec2.Peer.prefixList(this.s3PrefixListId!), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
+    const groups = workload.connections.securityGroups;
+    const fresh = groups.filter((group) => !this.allowedGroups.has(group.node.path));
+    if (groups.length > 0 && fresh.length === 0) return;
+    for (const group of fresh) this.allowedGroups.add(group.node.path);
+    const target = groups.length === 0 ? workload.connections : new ec2.Connections({ securityGroups: fresh });
+    if (this.usesGatewayEndpoint) {
+      target.allowTo(ec2.Peer.prefixList(this.s3PrefixListId!), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
     } else {
-      workload.connections.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the S3 interface endpoint');
+      target.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the S3 interface endpoint');
     }
   }
 

@@ -14,7 +14,7 @@ const ENV = { account: '123456789012', region: 'eu-west-1' };
 function isolated(props: Partial<CodeArtifactPypiMirrorProps> = {}, internetEgress = InternetEgress.none()) {
   const stack = new Stack(new App(), 'Test', { env: ENV });
   const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress });
-  const mirror = new CodeArtifactPypiMirror(stack, 'Mirror', { vpc: network.vpc, ...props });
+  const mirror = new CodeArtifactPypiMirror(stack, 'Mirror', { network, ...props });
   return { stack, network, mirror };
 }
 
@@ -41,7 +41,7 @@ function statementsOf(template: Template, roleId: string): Array<{ Action: strin
 
 describe('CodeArtifactPypiMirror defaults, in a RestrictedEgressVpc without internet', () => {
   const { stack, network, mirror } = isolated();
-  const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+  const notebook = new NoInternetNotebook(stack, 'Notebook', { network });
   mirror.configurePip(notebook);
   const template = Template.fromStack(stack);
 
@@ -172,7 +172,7 @@ describe('CodeArtifactPypiMirror options', () => {
     const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
     const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
     new CodeArtifactPypiMirror(stack, 'Mirror', {
-      vpc: network.vpc,
+      network,
       encryptionKey: key,
       domainName: 'ml-packages',
       repositoryName: 'Team.Python_1',
@@ -206,14 +206,14 @@ describe('CodeArtifactPypiMirror options', () => {
 
   test('a custom refresh interval is passed to the login script', () => {
     const { stack, network, mirror } = isolated({ tokenRefreshInterval: Duration.hours(6) });
-    const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    const notebook = new NoInternetNotebook(stack, 'Notebook', { network });
     mirror.configurePip(notebook);
     expect(onStartScript(Template.fromStack(stack))).toContain('--max-age 21600 ');
   });
 
   test('works in NAT mode too, adding no internet access of its own', () => {
     const { stack, network, mirror } = isolated({}, InternetEgress.natGateway());
-    const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    const notebook = new NoInternetNotebook(stack, 'Notebook', { network });
     mirror.configurePip(notebook);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 7);
@@ -254,9 +254,9 @@ describe('CodeArtifactPypiMirror in a VPC that is not a RestrictedEgressVpc', ()
 describe('CodeArtifactPypiMirror with Studio', () => {
   const stack = new Stack(new App(), 'Test', { env: ENV });
   const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none(), maxAzs: 2, endpointSets: [] });
-  const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, endpoints: EndpointSet.STUDIO, userProfiles: ['alice'] });
-  const mirror = new CodeArtifactPypiMirror(stack, 'Mirror', { vpc: network.vpc });
-  mirror.configureStudioPip(studio);
+  const studio = new NoInternetStudio(stack, 'Studio', { network, endpoints: EndpointSet.STUDIO, userProfiles: ['alice'] });
+  const mirror = new CodeArtifactPypiMirror(stack, 'Mirror', { network });
+  mirror.configurePip(studio);
   const template = Template.fromStack(stack);
 
   test('a JupyterLab lifecycle configuration, built in for users and shared spaces (they cannot opt out), that logs pip in as the app\'s user', () => {
@@ -280,8 +280,8 @@ describe('CodeArtifactPypiMirror with Studio', () => {
     const name = (props: Partial<CodeArtifactPypiMirrorProps>, tag?: string) => {
       const s = new Stack(new App(), 'Test', { env: ENV });
       const n = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none(), maxAzs: 2, endpointSets: [] });
-      const st = new NoInternetStudio(s, 'Studio', { vpc: n.vpc });
-      new CodeArtifactPypiMirror(s, 'Mirror', { vpc: n.vpc, ...props }).configureStudioPip(st);
+      const st = new NoInternetStudio(s, 'Studio', { network: n });
+      new CodeArtifactPypiMirror(s, 'Mirror', { network: n, ...props }).configurePip(st);
       if (tag) Tags.of(s).add('CostCenter', tag);
       return Object.values(Template.fromStack(s).findResources('AWS::SageMaker::StudioLifecycleConfig'))[0].Properties.StudioLifecycleConfigName;
     };
@@ -340,15 +340,15 @@ describe('CodeArtifactPypiMirror rejects bad input at synth', () => {
   test('configurePip on a notebook of another VPC', () => {
     const { stack, mirror } = isolated();
     const other = new RestrictedEgressVpc(stack, 'Other', { internetEgress: InternetEgress.none() });
-    const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: other.vpc });
-    expect(() => mirror.configurePip(notebook)).toThrow(/notebook must be in the mirror's VPC \(Test\/Network\/Vpc\).*got: "Test\/Notebook"/);
+    const notebook = new NoInternetNotebook(stack, 'Notebook', { network: other });
+    expect(() => mirror.configurePip(notebook)).toThrow(/workload must be in the mirror's VPC \(Test\/Network\/Vpc\).*got: "Test\/Notebook"/);
   });
 
-  test('configureStudioPip on a domain of another VPC', () => {
+  test('configurePip on a Studio domain of another VPC', () => {
     const { stack, mirror } = isolated();
     const other = new RestrictedEgressVpc(stack, 'Other', { internetEgress: InternetEgress.none(), maxAzs: 2 });
-    const studio = new NoInternetStudio(stack, 'Studio', { vpc: other.vpc });
-    expect(() => mirror.configureStudioPip(studio)).toThrow(/studio must be in the mirror's VPC/);
+    const studio = new NoInternetStudio(stack, 'Studio', { network: other });
+    expect(() => mirror.configurePip(studio)).toThrow(/workload must be in the mirror's VPC/);
   });
 
   test('the same VPC imported twice by id is the same VPC', () => {

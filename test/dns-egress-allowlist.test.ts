@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
-  CodeArtifactPypiMirror, DnsBlockResponse, DnsEgressAllowlist, DnsEgressAllowlistProps, DnsFirewallMode, EgressAnalyzer, EndpointSet, InternetEgress,
+  CodeArtifactPypiMirror, DnsBlockResponse, DnsEgressAllowlist, DnsEgressAllowlistProps, DnsFirewallMode, egress, EndpointSet, InternetEgress,
   NoInternetNotebook, NoInternetStudio, PypiAllowlistSecurityGroup, RestrictedEgressVpc,
 } from '../src';
 import { endpointDomainNames } from '../src/private/dns-names';
@@ -45,7 +45,7 @@ const isolated = (stack: Stack) => new RestrictedEgressVpc(stack, 'Network', { i
 describe('DnsEgressAllowlist, block mode (default)', () => {
   const { stack, template } = stackWith((s) => {
     const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none() });
-    new NoInternetNotebook(s, 'Notebook', { vpc: network.vpc });
+    new NoInternetNotebook(s, 'Notebook', { network });
     return network.vpc;
   });
 
@@ -116,8 +116,8 @@ describe('DnsEgressAllowlist derives the names of each configuration', () => {
   test('NAT with PyPI: the endpoints, S3, the package index names and the internal names', () => {
     const { template } = stackWith((s) => {
       const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.natGateway() });
-      const pypi = new PypiAllowlistSecurityGroup(s, 'Pypi', { vpc: network.vpc });
-      new NoInternetNotebook(s, 'Notebook', { vpc: network.vpc, securityGroups: [pypi.securityGroup] });
+      const pypi = new PypiAllowlistSecurityGroup(s, 'Pypi', { network });
+      new NoInternetNotebook(s, 'Notebook', { network, securityGroups: [pypi.securityGroup] });
       return network.vpc;
     });
     expect([...domainList(template, 'DnsAllowedDomains')].sort())
@@ -127,7 +127,7 @@ describe('DnsEgressAllowlist derives the names of each configuration', () => {
   test('isolated Studio with the Studio UI endpoint', () => {
     const { template } = stackWith((s) => {
       const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none(), maxAzs: 2, endpointSets: [] });
-      new NoInternetStudio(s, 'Studio', { vpc: network.vpc, endpoints: EndpointSet.studio({ studioUi: true }), userProfiles: ['a'] });
+      new NoInternetStudio(s, 'Studio', { network, endpoints: EndpointSet.studio({ studioUi: true }), userProfiles: ['a'] });
       return network.vpc;
     });
     expect([...domainList(template, 'DnsAllowedDomains')].sort())
@@ -138,7 +138,7 @@ describe('DnsEgressAllowlist derives the names of each configuration', () => {
   test('isolated with the PyPI mirror: the CodeArtifact API and repository names', () => {
     const { template } = stackWith((s) => {
       const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none() });
-      new CodeArtifactPypiMirror(s, 'Mirror', { vpc: network.vpc });
+      new CodeArtifactPypiMirror(s, 'Mirror', { network });
       return network.vpc;
     });
     expect(domainList(template, 'DnsAllowedDomains')).toEqual(expect.arrayContaining([
@@ -241,7 +241,7 @@ describe('DnsEgressAllowlist options', () => {
   test('an endpoint whose names are not known, or whose private DNS is off, is flagged', () => {
     const { stack } = stackWith((s) => {
       const network = new RestrictedEgressVpc(s, 'Network', { internetEgress: InternetEgress.none() });
-      network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.ECS_AGENT);
+      network.addInterfaceEndpoint('EcsAgentEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.ECS_AGENT });
       new ec2.InterfaceVpcEndpoint(s, 'NoPrivateDns', { vpc: network.vpc, service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, privateDnsEnabled: false });
       return network.vpc;
     });
@@ -260,9 +260,9 @@ describe('the egress analyzer states which names a workload may resolve', () => 
   const build = (withAllowlist: boolean, props: Partial<DnsEgressAllowlistProps> = {}) => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
     const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
-    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    new NoInternetNotebook(stack, 'Notebook', { network });
     if (withAllowlist) new DnsEgressAllowlist(stack, 'Dns', { vpc: network.vpc, ...props });
-    const analyzer = EgressAnalyzer.fromTemplate(Template.fromStack(stack).toJSON());
+    const analyzer = egress.EgressAnalyzer.fromTemplate(Template.fromStack(stack).toJSON());
     return { analyzer, filter: analyzer.dnsFilter(analyzer.workloads[0]) };
   };
 
@@ -286,11 +286,11 @@ describe('the egress analyzer states which names a workload may resolve', () => 
   const withRules = (mutate: (template: any) => void) => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
     const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
-    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    new NoInternetNotebook(stack, 'Notebook', { network });
     new DnsEgressAllowlist(stack, 'Dns', { vpc: network.vpc });
     const template = Template.fromStack(stack).toJSON();
     mutate(template);
-    const analyzer = EgressAnalyzer.fromTemplate(template);
+    const analyzer = egress.EgressAnalyzer.fromTemplate(template);
     return analyzer.dnsFilter(analyzer.workloads[0]);
   };
   const ruleGroupOf = (template: any) => Object.values(template.Resources as Record<string, any>).find((r) => r.Type === 'AWS::Route53Resolver::FirewallRuleGroup');
@@ -322,12 +322,12 @@ describe('the egress analyzer states which names a workload may resolve', () => 
   test('a domain list known only at deploy makes the answer UNKNOWN', () => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
     const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
-    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    new NoInternetNotebook(stack, 'Notebook', { network });
     new DnsEgressAllowlist(stack, 'Dns', { vpc: network.vpc });
     const template = Template.fromStack(stack).toJSON();
     const [id] = Object.entries(template.Resources as Record<string, any>).find(([, r]) => r.Type === 'AWS::Route53Resolver::FirewallDomainList' && r.Properties.Domains[0] !== '*')!;
     template.Resources[id].Properties = { DomainFileUrl: 's3://bucket/domains.txt' };
-    const analyzer = EgressAnalyzer.fromTemplate(template);
+    const analyzer = egress.EgressAnalyzer.fromTemplate(template);
     const filter = analyzer.dnsFilter(analyzer.workloads[0]);
     expect(filter.otherNames).toBe('UNKNOWN');
     expect(filter.description).toMatch(/known only at deploy/);

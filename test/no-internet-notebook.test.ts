@@ -17,7 +17,7 @@ function decode(content: string): string {
 
 describe('NoInternetNotebook defaults', () => {
   const { stack, network } = networkStack();
-  const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+  const notebook = new NoInternetNotebook(stack, 'Notebook', { network });
   const template = Template.fromStack(stack);
 
   test('disables direct internet access and root access, requires IMDSv2, encrypts the volume', () => {
@@ -100,7 +100,7 @@ describe('NoInternetNotebook options', () => {
   test('instance type, volume, platform, root access, name', () => {
     const { stack, network } = networkStack(InternetEgress.natGateway());
     new NoInternetNotebook(stack, 'Notebook', {
-      vpc: network.vpc,
+      network,
       instanceType: 'ml.m5.xlarge',
       volumeSizeInGb: 100,
       platformIdentifier: 'notebook-al2023-v2',
@@ -120,9 +120,9 @@ describe('NoInternetNotebook options', () => {
   test('uses a role, key and security groups you bring, adding nothing to them', () => {
     const { stack, network } = networkStack();
     const role = iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::123456789012:role/notebook', { mutable: false });
-    const volumeKey = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+    const encryptionKey = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555');
     const sg = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678', { allowAllOutbound: false, mutable: false });
-    const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, role, volumeKey, securityGroups: [sg] });
+    const notebook = new NoInternetNotebook(stack, 'Notebook', { network, role, encryptionKey, securityGroups: [sg] });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
       RoleArn: 'arn:aws:iam::123456789012:role/notebook',
@@ -139,7 +139,7 @@ describe('NoInternetNotebook options', () => {
 
   test('lifecycle commands become base64 OnCreate / OnStart scripts that stop at the first error', () => {
     const { stack, network } = networkStack();
-    const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, onStartCommands: ['echo start'] });
+    const notebook = new NoInternetNotebook(stack, 'Notebook', { network, onStartCommands: ['echo start'] });
     notebook.addOnCreateCommands('echo create');
     notebook.addOnStartCommands('echo again');
     const template = Template.fromStack(stack);
@@ -155,7 +155,7 @@ describe('NoInternetNotebook options', () => {
 
   test('a lifecycle configuration added after construction is wired in', () => {
     const { stack, network } = networkStack();
-    const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    const notebook = new NoInternetNotebook(stack, 'Notebook', { network });
     notebook.addOnStartCommands('pip config set global.index-url https://example.invalid/simple');
     const template = Template.fromStack(stack);
     const config = Object.values(template.findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig'))[0];
@@ -165,11 +165,11 @@ describe('NoInternetNotebook options', () => {
 
   test('grant helpers add bucket permissions to the managed execution policy, not an inline one', () => {
     const { stack, network } = networkStack();
-    const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    const notebook = new NoInternetNotebook(stack, 'Notebook', { network });
     const data = new s3.Bucket(stack, 'Data');
     const results = new s3.Bucket(stack, 'Results');
-    notebook.grantReadBucket(data, 'datasets/*');
-    notebook.grantReadWriteBucket(results);
+    data.grantRead(notebook, 'datasets/*');
+    results.grantReadWrite(notebook);
     const template = Template.fromStack(stack);
     const policy = JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('NotebookExecutionRole') }] },
@@ -180,7 +180,7 @@ describe('NoInternetNotebook options', () => {
     expect(Object.keys(template.findResources('AWS::IAM::Policy')).filter((id) => id.startsWith('Notebook'))).toEqual([]);
   });
 
-  test('in a VPC that is not a RestrictedEgressVpc: 443 to the VPC CIDR and S3, with a warning', () => {
+  test('on a bare VPC: 443 to the VPC CIDR and S3, with a warning that lists the endpoints it needs', () => {
     const stack = new Stack(new App(), 'Test');
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     new NoInternetNotebook(stack, 'Notebook', { vpc });
@@ -191,7 +191,7 @@ describe('NoInternetNotebook options', () => {
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { DestinationPrefixListId: Match.anyValue(), FromPort: 443 });
     template.hasResourceProperties('AWS::SageMaker::NotebookInstance', { SubnetId: { Ref: Match.stringLikeRegexp('VpcIsolatedSubnet1') } });
-    Annotations.fromStack(stack).hasWarning('/Test/Notebook', Match.stringLikeRegexp('not a RestrictedEgressVpc'));
+    Annotations.fromStack(stack).hasWarning('/Test/Notebook', Match.stringLikeRegexp('bare VPC .* It needs interface endpoints with private DNS for: sagemaker.api, sagemaker.runtime, sts, logs; and an S3 endpoint'));
   });
 });
 
@@ -200,7 +200,7 @@ test('a notebook in another stack than its VPC keeps both security-group rules i
   const vpcStack = new Stack(app, 'Network');
   const network = new RestrictedEgressVpc(vpcStack, 'Network', { internetEgress: InternetEgress.none() });
   const workloadStack = new Stack(app, 'Workload');
-  new NoInternetNotebook(workloadStack, 'Notebook', { vpc: network.vpc });
+  new NoInternetNotebook(workloadStack, 'Notebook', { network });
   expect(() => app.synth()).not.toThrow();
   const workload = Template.fromStack(workloadStack);
   workload.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 443, GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('EndpointSecurityGroup') } });
@@ -211,7 +211,7 @@ test('a notebook in another stack than its VPC keeps both security-group rules i
 describe('NoInternetNotebook validation', () => {
   const make = (props: Record<string, unknown>) => () => {
     const { stack, network } = networkStack();
-    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, ...props });
+    new NoInternetNotebook(stack, 'Notebook', { network, ...props });
   };
 
   test.each([
@@ -243,7 +243,7 @@ describe('NoInternetNotebook validation', () => {
   test('rejects more than five security groups', () => {
     const { stack, network } = networkStack();
     const securityGroups = [1, 2, 3, 4, 5, 6].map((i) => ec2.SecurityGroup.fromSecurityGroupId(stack, `Sg${i}`, `sg-0000000${i}`));
-    expect(() => new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, securityGroups })).toThrow(/securityGroups must hold at most 5 security groups.*got: 6/);
+    expect(() => new NoInternetNotebook(stack, 'Notebook', { network, securityGroups })).toThrow(/securityGroups must hold at most 5 security groups.*got: 6/);
   });
 
   test('accepts the limits and unresolved tokens', () => {
@@ -258,7 +258,7 @@ describe('NoInternetNotebook validation', () => {
 
   test('rejects a lifecycle script over SageMaker\'s size limit at synth', () => {
     const { stack, network } = networkStack();
-    new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, onStartCommands: ['x'.repeat(13000)] });
+    new NoInternetNotebook(stack, 'Notebook', { network, onStartCommands: ['x'.repeat(13000)] });
     expect(() => Template.fromStack(stack)).toThrow(/onStartCommands must fit SageMaker's 16384-character lifecycle script limit/);
   });
 });

@@ -23,7 +23,7 @@ function networkStack(props: NetworkOptions = {}) {
 
 function studioStack(props: Partial<NoInternetStudioProps> = {}) {
   const { stack, network } = networkStack();
-  const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, ...props });
+  const studio = new NoInternetStudio(stack, 'Studio', { network, ...props });
   return { stack, network, studio, template: Template.fromStack(stack) };
 }
 
@@ -96,8 +96,8 @@ describe('NoInternetStudio defaults', () => {
       SingleSignOnUserIdentifier: Match.absent(),
     });
     template.resourceCountIs('AWS::EC2::SecurityGroup', 1 + 4); // endpoint group + baseline + shared spaces + two profiles
-    expect(studio.userProfileNames).toEqual(['alice', 'bob']);
-    expect(studio.connectionsOfUserProfile('Alice').securityGroups[0].node.path).toBe('Test/Studio/UserProfile-alice/SecurityGroup');
+    expect(studio.userProfiles.map((p) => p.userProfileName)).toEqual(['alice', 'bob']);
+    expect(studio.userProfiles[0].connections.securityGroups[0].node.path).toBe('Test/Studio/UserProfile-alice/SecurityGroup');
   });
 
   test.each([['shared-space', () => sharedSg], ['profile', () => aliceSg]])('the %s group: NFS 2049 and TCP 8192-65535 within itself, HTTPS to endpoints and S3, nothing else', (_kind, sgOf) => {
@@ -209,15 +209,15 @@ describe('NoInternetStudio options', () => {
     const networkStackOnly = new Stack(app, 'Net');
     const network = new RestrictedEgressVpc(networkStackOnly, 'Network', { internetEgress: InternetEgress.none(), endpointSets: [] });
     const studioStackOnly = new Stack(app, 'Studio');
-    new NoInternetStudio(studioStackOnly, 'Studio', { vpc: network.vpc, userProfiles: ['alice'] });
+    new NoInternetStudio(studioStackOnly, 'Studio', { network, userProfiles: ['alice'] });
     expect(Annotations.fromStack(studioStackOnly).findWarning('*', Match.stringLikeRegexp('home file system is kept'))).toEqual([]);
   });
 
   test('a profile may have an execution role of its own', () => {
     const { stack, network } = networkStack();
-    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc });
+    const studio = new NoInternetStudio(stack, 'Studio', { network });
     const role = new iam.Role(stack, 'AliceRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
-    studio.addUserProfile('alice', { executionRole: role });
+    studio.addUserProfile('alice', { role });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::UserProfile', {
       UserSettings: { ExecutionRole: { 'Fn::GetAtt': [stack.getLogicalId(role.node.defaultChild as iam.CfnRole), 'Arn'] } },
     });
@@ -232,7 +232,7 @@ describe('NoInternetStudio options', () => {
 
   test('IAM Identity Center binds each profile to a user name', () => {
     const { stack, network } = networkStack();
-    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, authMode: StudioAuthMode.IAM_IDENTITY_CENTER, userProfiles: ['alice'] });
+    const studio = new NoInternetStudio(stack, 'Studio', { network, authMode: StudioAuthMode.IAM_IDENTITY_CENTER, userProfiles: ['alice'] });
     studio.addUserProfile('bob', { identityCenterUserName: 'bob@example.com' });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SageMaker::Domain', { AuthMode: 'SSO' });
@@ -243,7 +243,7 @@ describe('NoInternetStudio options', () => {
   test('security groups you bring are used everywhere as they are, and no group is created', () => {
     const { stack, network } = networkStack();
     const own = new ec2.SecurityGroup(stack, 'Own', { vpc: network.vpc, allowAllOutbound: false });
-    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, securityGroups: [own], userProfiles: ['alice'] });
+    const studio = new NoInternetStudio(stack, 'Studio', { network, securityGroups: [own], userProfiles: ['alice'] });
     const template = Template.fromStack(stack);
     const ownId = { 'Fn::GetAtt': [stack.getLogicalId(own.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] };
     template.hasResourceProperties('AWS::SageMaker::Domain', { DefaultUserSettings: { SecurityGroups: [ownId] }, DefaultSpaceSettings: { SecurityGroups: [ownId] } });
@@ -257,17 +257,17 @@ describe('NoInternetStudio options', () => {
   test('a role you bring is used as it is, without an execution policy', () => {
     const { stack, network } = networkStack();
     const role = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
-    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, executionRole: role });
+    const studio = new NoInternetStudio(stack, 'Studio', { network, role });
     const template = Template.fromStack(stack);
-    expect(studio.executionRole).toBe(role);
+    expect(studio.role).toBe(role);
     expect(JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'))).not.toMatch(/StudioSpacesAndApps/);
   });
 
   test('grants add to the execution policy', () => {
     const { stack, network } = networkStack();
-    const studio = new NoInternetStudio(stack, 'Studio', { vpc: network.vpc });
+    const studio = new NoInternetStudio(stack, 'Studio', { network });
     const bucket = new s3.Bucket(stack, 'Data');
-    studio.grantReadBucket(bucket, 'datasets/*');
+    bucket.grantRead(studio, 'datasets/*');
     const template = Template.fromStack(stack);
     const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).find((p) => JSON.stringify(p).includes('StudioSpacesAndApps'))!;
     expect(JSON.stringify(policy)).toMatch(/s3:GetObject\*.*datasets\/\*/);
@@ -306,7 +306,7 @@ describe('NoInternetStudio in every network mode', () => {
     ['NAT, S3 interface', { internetEgress: InternetEgress.natGateway(), s3Endpoint: S3EndpointKind.INTERFACE }],
   ])('%s: apps reach S3 the way the VPC provides it, with no warning', (_name, networkProps) => {
     const { stack, network } = networkStack(networkProps);
-    new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, userProfiles: ['alice'] });
+    new NoInternetStudio(stack, 'Studio', { network, userProfiles: ['alice'] });
     const template = Template.fromStack(stack);
     const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'))
       .filter((r) => /Studio(UserProfilealice|SharedSpace)?SecurityGroup/.test(JSON.stringify(r.Properties.GroupId)) && r.Properties.FromPort === 443);
@@ -326,7 +326,7 @@ describe('NoInternetStudio in every network mode', () => {
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     new NoInternetStudio(stack, 'Studio', { vpc });
     const annotations = Annotations.fromStack(stack);
-    annotations.hasWarning('/Test/Studio', Match.stringLikeRegexp('create the interface endpoints Studio needs yourself'));
+    annotations.hasWarning('/Test/Studio', Match.stringLikeRegexp('bare VPC .* It needs interface endpoints with private DNS for: sagemaker.api, sagemaker.runtime, sts, logs; and an S3 endpoint'));
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupEgress: Match.arrayWith([Match.objectLike({ CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('Vpc'), 'CidrBlock'] }, FromPort: 443 })]),
     });
@@ -336,13 +336,13 @@ describe('NoInternetStudio in every network mode', () => {
 describe('NoInternetStudio validation', () => {
   test('rejects a VPC with one Availability Zone', () => {
     const { stack, network } = networkStack({ maxAzs: 1 });
-    expect(() => new NoInternetStudio(stack, 'Studio', { vpc: network.vpc }))
+    expect(() => new NoInternetStudio(stack, 'Studio', { network }))
       .toThrow(/vpcSubnets must select subnets in at least two Availability Zones.*got: "1 subnet\(s\) in 1 zone\(s\)"/);
   });
 
   test('rejects subnets selected from one zone of a larger VPC', () => {
     const { stack, network } = networkStack();
-    expect(() => new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, vpcSubnets: { subnets: [network.vpc.isolatedSubnets[0]] } }))
+    expect(() => new NoInternetStudio(stack, 'Studio', { network, vpcSubnets: { subnets: [network.vpc.isolatedSubnets[0]] } }))
       .toThrow(/vpcSubnets must select subnets in at least two Availability Zones/);
   });
 
@@ -371,9 +371,9 @@ describe('NoInternetStudio validation', () => {
   test('rejects more than four security groups, and none', () => {
     const { stack, network } = networkStack();
     const groups = [1, 2, 3, 4, 5].map((i) => new ec2.SecurityGroup(stack, `Sg${i}`, { vpc: network.vpc }));
-    expect(() => new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, securityGroups: groups }))
+    expect(() => new NoInternetStudio(stack, 'Studio', { network, securityGroups: groups }))
       .toThrow(/securityGroups must hold 1 to 4 security groups.*got: 5/);
-    expect(() => new NoInternetStudio(stack, 'Studio2', { vpc: network.vpc, securityGroups: [] })).toThrow(/got: 0/);
+    expect(() => new NoInternetStudio(stack, 'Studio2', { network, securityGroups: [] })).toThrow(/got: 0/);
   });
 
   test('rejects an Identity Center user name in IAM mode', () => {
@@ -383,7 +383,7 @@ describe('NoInternetStudio validation', () => {
 
   test('fails synthesis when the endpoint security group would exceed its 60 inbound rules', () => {
     const { stack, network } = networkStack();
-    new NoInternetStudio(stack, 'Studio', { vpc: network.vpc, userProfiles: Array.from({ length: 59 }, (_, i) => `user-${i}`) });
+    new NoInternetStudio(stack, 'Studio', { network, userProfiles: Array.from({ length: 59 }, (_, i) => `user-${i}`) });
     expect(() => Template.fromStack(stack)).toThrow(/endpoint security group must hold at most 60 inbound rules.*got: 61 registered workload security groups/);
   });
 

@@ -6,7 +6,7 @@ import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, PypiAll
 function setup(props: Partial<PypiAllowlistSecurityGroupProps> = {}) {
   const stack = new Stack(new App(), 'Test');
   const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.natGateway() });
-  const pypi = new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc: network.vpc, ...props });
+  const pypi = new PypiAllowlistSecurityGroup(stack, 'Pypi', { network, ...props });
   return { stack, network, pypi, get template() { return Template.fromStack(stack); } };
 }
 
@@ -99,7 +99,7 @@ describe('PypiAllowlistSecurityGroup', () => {
 
   test('is the security group of a NoInternetNotebook', () => {
     const s = setup();
-    new NoInternetNotebook(s.stack, 'Notebook', { vpc: s.network.vpc, securityGroups: [s.pypi.securityGroup] });
+    new NoInternetNotebook(s.stack, 'Notebook', { network: s.network, securityGroups: [s.pypi.securityGroup] });
     Template.fromStack(s.stack).hasResourceProperties('AWS::SageMaker::NotebookInstance', {
       SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^PypiSecurityGroup'), 'GroupId'] }],
     });
@@ -123,7 +123,7 @@ describe('PypiAllowlistSecurityGroup options', () => {
     expect(pypi.ruleWeight).toBe(26);
   });
 
-  test('works with a VPC that is not a RestrictedEgressVpc, and says so', () => {
+  test('works on a bare VPC (no network), and says so', () => {
     const stack = new Stack(new App(), 'Test');
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
     new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc });
@@ -131,7 +131,7 @@ describe('PypiAllowlistSecurityGroup options', () => {
     const { inline, standalone } = egressOf(template, 'PypiSecurityGroup');
     expect(inline).toEqual([expect.objectContaining({ CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^Vpc/), 'CidrBlock'] }, FromPort: 443 })]);
     expect(standalone).toHaveLength(2); // package-index prefix list and S3 prefix list
-    Annotations.fromStack(stack).hasWarning('/Test/Pypi', Match.stringLikeRegexp('not a RestrictedEgressVpc'));
+    Annotations.fromStack(stack).hasWarning('/Test/Pypi', Match.stringLikeRegexp('bare VPC'));
   });
 });
 
@@ -156,4 +156,12 @@ describe('PypiAllowlistSecurityGroup validation', () => {
 
 test('rejects a token maxEntries: the rule quota cannot be checked', () => {
   expect(() => setup({ maxEntries: Lazy.number({ produce: () => 16 }) })).toThrow(/maxEntries must be known at synth time/);
+});
+
+test('in a network without a route to the internet it warns that pip never reaches PyPI, with the fix', () => {
+  const stack = new Stack(new App(), 'Test');
+  const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
+  new PypiAllowlistSecurityGroup(stack, 'Pypi', { network });
+  Annotations.fromStack(stack).hasWarning('/Test/Pypi',
+    Match.stringLikeRegexp('no route to the internet .* pip never reaches PyPI. Use InternetEgress.natGateway\\(\\) for the network, or a CodeArtifactPypiMirror'));
 });

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { EndpointSet, InternetEgress, RestrictedEgressVpc } from '../src';
+import { EndpointSet, InternetEgress, RestrictedEgressVpc, S3EndpointKind, WorkloadNetwork } from '../src';
 
 function newStack(): Stack {
   return new Stack(new App(), 'Test');
@@ -17,9 +17,9 @@ function serviceNameOf(endpoint: any): string {
   return String(parts[parts.length - 1]).replace(/^\./, '');
 }
 
-describe('RestrictedEgressVpc in NAT mode (default)', () => {
+describe('RestrictedEgressVpc in NAT mode', () => {
   const stack = newStack();
-  const network = new RestrictedEgressVpc(stack, 'Network');
+  const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.natGateway() });
   const template = Template.fromStack(stack);
 
   test('uses 10.0.0.0/16 with one NAT gateway in a public subnet that holds nothing else', () => {
@@ -133,8 +133,8 @@ describe('RestrictedEgressVpc in NAT mode (default)', () => {
     expect(stack.resolve(network.endpointSecurityGroup.securityGroupId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^NetworkEndpointSecurityGroup/), 'GroupId'] });
     expect(stack.resolve(network.s3PrefixListId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/S3PrefixList/), 'PrefixLists.0.PrefixListId'] });
     expect(network.internetEgress.natGateways).toBe(1);
-    expect(RestrictedEgressVpc.ownerOf(network.vpc)).toBe(network);
-    expect(RestrictedEgressVpc.ownerOf(new ec2.Vpc(new Stack(), 'Other'))).toBeUndefined();
+    expect(RestrictedEgressVpc.isRestrictedEgressVpc(network)).toBe(true);
+    expect(WorkloadNetwork.isWorkloadNetwork(network.node.findChild('Default'))).toBe(true);
   });
 });
 
@@ -169,9 +169,9 @@ describe('RestrictedEgressVpc options', () => {
     }
   });
 
-  test('honours ipAddresses and subnet masks', () => {
+  test('honours vpcCidrBlock and subnet masks', () => {
     const stack = newStack();
-    new RestrictedEgressVpc(stack, 'Network', { ipAddresses: '172.16.0.0/20', workloadSubnetMask: 24, egressSubnetMask: 27 });
+    new RestrictedEgressVpc(stack, 'Network', { vpcCidrBlock: '172.16.0.0/20', workloadSubnetMask: 24, egressSubnetMask: 27, internetEgress: InternetEgress.natGateway() });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '172.16.0.0/20' });
     template.hasResourceProperties('AWS::EC2::Subnet', { CidrBlock: '172.16.0.0/24' });
@@ -183,8 +183,8 @@ describe('RestrictedEgressVpc options', () => {
     const network = new RestrictedEgressVpc(stack, 'Network', {
       endpointSets: [EndpointSet.NOTEBOOK, EndpointSet.of('registry', [ec2.InterfaceVpcEndpointAwsService.ECR, ec2.InterfaceVpcEndpointAwsService.STS])],
     });
-    const again = network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.ECR);
-    expect(network.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.ECR)).toBe(again);
+    const again = network.addInterfaceEndpoint('Ecr', { service: ec2.InterfaceVpcEndpointAwsService.ECR });
+    expect(network.addInterfaceEndpoint('Ecr', { service: ec2.InterfaceVpcEndpointAwsService.ECR })).toBe(again);
     Template.fromStack(stack).resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 5);
   });
 
@@ -248,13 +248,13 @@ describe('RestrictedEgressVpc validation', () => {
   });
 
   test.each([
-    ['10.0.0.1/16', /ipAddresses must be aligned.*"10\.0\.0\.1\/16".*did you mean "10\.0\.0\.0\/16"/],
-    ['10.0.0.0/33', /ipAddresses must be an IPv4 CIDR block/],
-    ['10.0.0/16', /ipAddresses must be an IPv4 CIDR block/],
-    ['300.0.0.0/16', /ipAddresses must be an IPv4 CIDR block/],
-    ['10.0.0.0/8', /ipAddresses must have a prefix length from \/16 to \/28/],
-  ])('rejects ipAddresses %s', (cidr, message) => {
-    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { ipAddresses: cidr })).toThrow(message);
+    ['10.0.0.1/16', /vpcCidrBlock must be aligned.*"10\.0\.0\.1\/16".*did you mean "10\.0\.0\.0\/16"/],
+    ['10.0.0.0/33', /vpcCidrBlock must be an IPv4 CIDR block/],
+    ['10.0.0/16', /vpcCidrBlock must be an IPv4 CIDR block/],
+    ['300.0.0.0/16', /vpcCidrBlock must be an IPv4 CIDR block/],
+    ['10.0.0.0/8', /vpcCidrBlock must have a prefix length from \/16 to \/28/],
+  ])('rejects vpcCidrBlock %s', (cidr, message) => {
+    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { vpcCidrBlock: cidr })).toThrow(message);
   });
 
   test('rejects maxAzs < 1', () => {
@@ -277,7 +277,7 @@ describe('RestrictedEgressVpc validation', () => {
 
   test('rejects subnet masks that do not fit the VPC', () => {
     expect(() => new RestrictedEgressVpc(newStack(), 'Network', { workloadSubnetMask: 15 })).toThrow(/workloadSubnetMask must be an integer from 16 to 28, got: 15/);
-    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { egressSubnetMask: 29 })).toThrow(/egressSubnetMask must be an integer from 16 to 28, got: 29/);
+    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { egressSubnetMask: 29, internetEgress: InternetEgress.natGateway() })).toThrow(/egressSubnetMask must be an integer from 16 to 28, got: 29/);
   });
 
   test('rejects flow-log retention shorter than a year', () => {
@@ -289,8 +289,8 @@ describe('RestrictedEgressVpc validation', () => {
     const token = Lazy.number({ produce: () => 1 });
     expect(() => InternetEgress.natGateway({ natGateways: token })).toThrow(/internetEgress\.natGateways must be known at synth time/);
     expect(() => new RestrictedEgressVpc(newStack(), 'Network', { maxAzs: token })).toThrow(/maxAzs must be known at synth time/);
-    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { ipAddresses: Lazy.string({ produce: () => '10.0.0.0/16' }) }))
-      .toThrow(/ipAddresses must be known at synth time/);
+    expect(() => new RestrictedEgressVpc(newStack(), 'Network', { vpcCidrBlock: Lazy.string({ produce: () => '10.0.0.0/16' }) }))
+      .toThrow(/vpcCidrBlock must be known at synth time/);
   });
 
   test('does not reject tokens where a value is only passed through', () => {
@@ -300,14 +300,15 @@ describe('RestrictedEgressVpc validation', () => {
 
   test('rejects endpointAzs beyond the AZs the stack actually has', () => {
     expect(() => new RestrictedEgressVpc(newStack(), 'Network', { maxAzs: 3, endpointAzs: 3 }))
-      .toThrow(/endpointAzs must be at most the number of Availability Zones the VPC got \(2\), got: 3.*set the stack's env/);
+      .toThrow(/endpointAzs must be an integer from 1 to 2, got: 3.*set the stack's env/);
   });
 
-  test('an endpoint service that is not an AWS service needs an id', () => {
+  test('an endpoint of a partner service takes the id given, once per service', () => {
     const network = new RestrictedEgressVpc(newStack(), 'Network');
     const partner = new ec2.InterfaceVpcEndpointService('com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0', 443);
-    expect(() => network.addInterfaceEndpoint(partner)).toThrow(/id must be given for an endpoint service that is not an InterfaceVpcEndpointAwsService/);
-    expect(network.addInterfaceEndpoint(partner, 'PartnerEndpoint').node.id).toBe('PartnerEndpoint');
+    const endpoint = network.addInterfaceEndpoint('PartnerEndpoint', { service: partner });
+    expect(endpoint.node.id).toBe('PartnerEndpoint');
+    expect(network.addInterfaceEndpoint('Again', { service: partner })).toBe(endpoint);
   });
 
   test('EndpointSet.of needs at least one service', () => {
@@ -321,4 +322,32 @@ describe('RestrictedEgressVpc validation', () => {
       Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     }
   });
+});
+
+test('by default the VPC has no internet gateway and no NAT gateway (InternetEgress.none())', () => {
+  const stack = newStack();
+  const network = new RestrictedEgressVpc(stack, 'Network');
+  const template = Template.fromStack(stack);
+  template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+  template.resourceCountIs('AWS::EC2::NatGateway', 0);
+  expect(network.internetEgress.viaNatGateway).toBe(false);
+  expect(network.hasInternetRoute).toBe(false);
+});
+
+test('registering a workload twice adds no second rule (EC2 would reject the duplicate)', () => {
+  for (const kind of [S3EndpointKind.GATEWAY, S3EndpointKind.INTERFACE]) {
+    const stack = newStack();
+    const network = new RestrictedEgressVpc(stack, 'Network', { s3Endpoint: kind });
+    const workload = new ec2.SecurityGroup(stack, 'Workload', { vpc: network.vpc, allowAllOutbound: false });
+    network.allowWorkload(workload);
+    network.allowWorkload(workload);
+    network.s3Endpoint.allowWorkload(workload);
+    network.allowWorkload(new ec2.Connections({ securityGroups: [workload] }));
+    const template = Template.fromStack(stack);
+    const fromWorkload = (type: string, prop: string) => Object.values(template.findResources(type))
+      .filter((r: any) => JSON.stringify(r.Properties[prop]).includes('Workload')).length;
+    // HTTPS to the endpoint group, and to S3 (the prefix list, or the same endpoint group)
+    expect(fromWorkload('AWS::EC2::SecurityGroupEgress', 'GroupId')).toBe(kind === S3EndpointKind.GATEWAY ? 2 : 1);
+    expect(fromWorkload('AWS::EC2::SecurityGroupIngress', 'SourceSecurityGroupId')).toBe(1);
+  }
 });

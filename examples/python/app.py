@@ -43,7 +43,7 @@ class NotebookNatEgressStack(cdk.Stack):
         self.network = RestrictedEgressVpc(
             self, "Network", internet_egress=InternetEgress.nat_gateway(nat_gateways=1)
         )
-        self.notebook = NoInternetNotebook(self, "Notebook", vpc=self.network.vpc)
+        self.notebook = NoInternetNotebook(self, "Notebook", network=self.network)
 
 
 class NotebookIsolatedStack(cdk.Stack):
@@ -52,7 +52,7 @@ class NotebookIsolatedStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.network = RestrictedEgressVpc(self, "Network", internet_egress=InternetEgress.none())
-        self.notebook = NoInternetNotebook(self, "Notebook", vpc=self.network.vpc)
+        self.notebook = NoInternetNotebook(self, "Notebook", network=self.network)
 
 
 class NotebookPypiAllowlistStack(cdk.Stack):
@@ -63,9 +63,9 @@ class NotebookPypiAllowlistStack(cdk.Stack):
         self.network = RestrictedEgressVpc(
             self, "Network", internet_egress=InternetEgress.nat_gateway(nat_gateways=1)
         )
-        self.pypi = PypiAllowlistSecurityGroup(self, "PypiAllowlist", vpc=self.network.vpc)
+        self.pypi = PypiAllowlistSecurityGroup(self, "PypiAllowlist", network=self.network)
         self.notebook = NoInternetNotebook(
-            self, "Notebook", vpc=self.network.vpc, security_groups=[self.pypi.security_group]
+            self, "Notebook", network=self.network, security_groups=[self.pypi.security_group]
         )
 
 
@@ -85,7 +85,7 @@ class NotebookIsolatedTightenedStack(cdk.Stack):
             s3_endpoint=s3_endpoint,
             nacl_tightening=NaclTightening.tightened(),
         )
-        self.notebook = NoInternetNotebook(self, "Notebook", vpc=self.network.vpc)
+        self.notebook = NoInternetNotebook(self, "Notebook", network=self.network)
 
 
 class NotebookPypiAllowlistTightenedStack(cdk.Stack):
@@ -99,9 +99,9 @@ class NotebookPypiAllowlistTightenedStack(cdk.Stack):
             internet_egress=InternetEgress.nat_gateway(nat_gateways=1),
             nacl_tightening=NaclTightening.tightened(),
         )
-        self.pypi = PypiAllowlistSecurityGroup(self, "PypiAllowlist", vpc=self.network.vpc)
+        self.pypi = PypiAllowlistSecurityGroup(self, "PypiAllowlist", network=self.network)
         self.notebook = NoInternetNotebook(
-            self, "Notebook", vpc=self.network.vpc, security_groups=[self.pypi.security_group]
+            self, "Notebook", network=self.network, security_groups=[self.pypi.security_group]
         )
 
 
@@ -121,7 +121,7 @@ class StudioIsolatedStack(cdk.Stack):
         self.studio = NoInternetStudio(
             self,
             "Studio",
-            vpc=self.network.vpc,
+            network=self.network,
             endpoints=EndpointSet.studio(studio_ui=True),
             user_profiles=["data-scientist"],
         )
@@ -134,9 +134,9 @@ class NotebookIsolatedMirrorStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.network = RestrictedEgressVpc(self, "Network", internet_egress=InternetEgress.none())
         self.mirror = CodeArtifactPypiMirror(
-            self, "PypiMirror", vpc=self.network.vpc, internal_packages=["acme*"]
+            self, "PypiMirror", network=self.network, internal_packages=["acme*"]
         )
-        self.notebook = NoInternetNotebook(self, "Notebook", vpc=self.network.vpc)
+        self.notebook = NoInternetNotebook(self, "Notebook", network=self.network)
         self.mirror.configure_pip(self.notebook)
 
 

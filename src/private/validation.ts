@@ -167,3 +167,20 @@ export function validateDnsDomain(prop: string, domain: string, options: DnsDoma
       wildcard ? 'write it as "example.com" or "*.example.com"' : 'write it as "example.internal"');
   }
 }
+
+/**
+ * A construct-typed prop holds the kind of object it must: jsii callers (Python, Java, ...) skip the
+ * TypeScript compiler, so `vpc=network` would otherwise fail far away with an unreadable message.
+ */
+export function requireConstructKind(prop: string, value: unknown, isKind: (x: unknown) => boolean, expected: string, fix: string): void {
+  if (value === undefined || isKind(value)) return;
+  invalid(prop, `be ${expected}`, describeKind(value), fix);
+}
+
+/** What a wrong object is, for a message: its construct path and class, or its type. */
+function describeKind(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return `${typeof value} ${String(value)}`;
+  const name = (value as any).constructor?.name ?? 'object';
+  const path = (value as any).node?.path;
+  return path ? `${name} at ${path}` : name;
+}

@@ -227,7 +227,7 @@ describe('from a stack, with constructs as sources', () => {
     const app = new App();
     const stack = new Stack(app, 'Stack', { env: { region: 'eu-west-1', account: '111111111111' } });
     const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.none() });
-    const nb = new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc });
+    const nb = new NoInternetNotebook(stack, 'Notebook', { network });
     const analyzer = EgressAnalyzer.fromStack(stack);
     expect(analyzer.region).toBe('eu-west-1');
     const subnet = network.vpc.selectSubnets({ subnetGroupName: 'Workload' }).subnets[0];
@@ -503,7 +503,7 @@ describe('a workload and its VPC in different stacks', () => {
     const networkStack = new Stack(app, 'Network', { env });
     const network = new RestrictedEgressVpc(networkStack, 'Network', { internetEgress: InternetEgress.none() });
     const notebookStack = new Stack(app, 'Notebooks', { env });
-    const nb = new NoInternetNotebook(notebookStack, 'Notebook', { vpc: network.vpc });
+    const nb = new NoInternetNotebook(notebookStack, 'Notebook', { network });
     return { app, notebookStack, nb };
   }
 

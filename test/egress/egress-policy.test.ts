@@ -9,8 +9,8 @@ function app(policy: EgressPolicy, withPypi: boolean): App {
   Validations.of(a).addPlugins(policy);
   const stack = new Stack(a, 'Stack', { env: { region: 'eu-west-1', account: '111111111111' } });
   const network = new RestrictedEgressVpc(stack, 'Network', { internetEgress: InternetEgress.natGateway() });
-  const pypi = withPypi ? new PypiAllowlistSecurityGroup(stack, 'Pypi', { vpc: network.vpc }) : undefined;
-  new NoInternetNotebook(stack, 'Notebook', { vpc: network.vpc, securityGroups: pypi ? [pypi.securityGroup] : undefined });
+  const pypi = withPypi ? new PypiAllowlistSecurityGroup(stack, 'Pypi', { network }) : undefined;
+  new NoInternetNotebook(stack, 'Notebook', { network, securityGroups: pypi ? [pypi.securityGroup] : undefined });
   return a;
 }
 
@@ -70,7 +70,7 @@ describe('EgressPolicy (policy-validation plugin)', () => {
     Validations.of(a).addPlugins(new EgressPolicy({ required: [...NOTEBOOK_NEEDS, EgressDestination.s3()] }));
     const env = { region: 'eu-west-1', account: '111111111111' };
     const network = new RestrictedEgressVpc(new Stack(a, 'Network', { env }), 'Network', { internetEgress: InternetEgress.none() });
-    new NoInternetNotebook(new Stack(a, 'Notebooks', { env }), 'Notebook', { vpc: network.vpc });
+    new NoInternetNotebook(new Stack(a, 'Notebooks', { env }), 'Notebook', { network });
     expect(() => a.synth()).not.toThrow();
   });
 

@@ -23,7 +23,7 @@ export class NotebookNatEgressStack extends Stack {
     this.network = new RestrictedEgressVpc(this, 'Network', {
       internetEgress: InternetEgress.natGateway({ natGateways: 1 }),
     });
-    this.notebook = new NoInternetNotebook(this, 'Notebook', { vpc: this.network.vpc });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', { network: this.network });
   }
 }
 
@@ -37,7 +37,7 @@ export class NotebookIsolatedStack extends Stack {
     this.network = new RestrictedEgressVpc(this, 'Network', {
       internetEgress: InternetEgress.none(),
     });
-    this.notebook = new NoInternetNotebook(this, 'Notebook', { vpc: this.network.vpc });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', { network: this.network });
   }
 }
 
@@ -57,9 +57,9 @@ export class NotebookPypiAllowlistStack extends Stack {
       internetEgress: InternetEgress.natGateway({ natGateways: 1 }),
       naclTightening: props?.naclTightening,
     });
-    this.pypi = new PypiAllowlistSecurityGroup(this, 'PypiAllowlist', { vpc: this.network.vpc });
+    this.pypi = new PypiAllowlistSecurityGroup(this, 'PypiAllowlist', { network: this.network });
     this.notebook = new NoInternetNotebook(this, 'Notebook', {
-      vpc: this.network.vpc,
+      network: this.network,
       securityGroups: [this.pypi.securityGroup],
     });
   }
@@ -87,7 +87,7 @@ export class NotebookIsolatedTightenedStack extends Stack {
       s3Endpoint: props.s3Endpoint,
       naclTightening: NaclTightening.tightened(),
     });
-    this.notebook = new NoInternetNotebook(this, 'Notebook', { vpc: this.network.vpc });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', { network: this.network });
   }
 }
 
@@ -109,7 +109,7 @@ export class StudioIsolatedStack extends Stack {
       endpointSets: [],
     });
     this.studio = new NoInternetStudio(this, 'Studio', {
-      vpc: this.network.vpc,
+      network: this.network,
       endpoints: EndpointSet.studio({ studioUi: true }),
       userProfiles: ['data-scientist'],
     });
@@ -132,10 +132,10 @@ export class NotebookIsolatedMirrorStack extends Stack {
       internetEgress: InternetEgress.none(),
     });
     this.mirror = new CodeArtifactPypiMirror(this, 'PypiMirror', {
-      vpc: this.network.vpc,
+      network: this.network,
       internalPackages: ['acme*'],
     });
-    this.notebook = new NoInternetNotebook(this, 'Notebook', { vpc: this.network.vpc });
+    this.notebook = new NoInternetNotebook(this, 'Notebook', { network: this.network });
     this.mirror.configurePip(this.notebook);
   }
 }
