@@ -303,9 +303,19 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
     if ((props.homeFileSystemRetention ?? HomeFileSystemRetention.RETAIN) === HomeFileSystemRetention.RETAIN && network
       && Stack.of(network) === Stack.of(this)) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-egress:retainedHomeBlocksVpcDeletion',
-        'The home file system is kept when the domain is deleted, and its mount targets stay in the workload subnets of this stack\'s VPC: ' +
-        'deleting (or rolling back the creation of) this stack then fails at the subnets until you delete the file system. ' +
-        'Put the VPC in its own stack, or set homeFileSystemRetention to HomeFileSystemRetention.DELETE.');
+        'The home file system is kept when the domain is deleted: its mount targets stay in the workload subnets of this stack\'s VPC, ' +
+        'and so do the two security groups SageMaker created for NFS, security-group-for-inbound-nfs-<domain id> and ' +
+        'security-group-for-outbound-nfs-<domain id>, which refer to each other. Deleting (or rolling back the creation of) this stack ' +
+        'then fails at the subnets until you remove them: 1. delete the mount targets (the data stays): ' +
+        'aws efs describe-mount-targets --file-system-id <home file system id> (the domain\'s HomeEfsFileSystemId), then ' +
+        'aws efs delete-mount-target --mount-target-id <id> for each; 2. find the groups: aws ec2 describe-security-groups ' +
+        '--filters Name=vpc-id,Values=<vpc id> Name=group-name,Values=security-group-for-inbound-nfs-<domain id>,security-group-for-outbound-nfs-<domain id> ' +
+        '--query "SecurityGroups[].GroupId"; 3. revoke every rule of both: aws ec2 describe-security-group-rules --filters Name=group-id,Values=<group id> ' +
+        'then aws ec2 revoke-security-group-ingress --group-id <group id> --security-group-rule-ids <inbound rule ids> and ' +
+        'aws ec2 revoke-security-group-egress --group-id <group id> --security-group-rule-ids <outbound rule ids>; ' +
+        '4. aws ec2 delete-security-group --group-id <group id> for each (retry while it says DependencyViolation: the mount targets\' ' +
+        'interfaces take a few minutes to go); 5. delete the stack again. ' +
+        'Put the VPC in its own stack, or set homeFileSystemRetention to HomeFileSystemRetention.DELETE, which does this itself.');
     }
 
     // Present in both modes: switching DELETE back to RETAIN must be an Update of this resource, never a
@@ -525,19 +535,64 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
   private createDomainDeletion(retention: HomeFileSystemRetention): Construct {
     const scope = new Construct(this, 'HomeFileSystemDeletion');
     const domainArn = this.domain.attrDomainArn;
+    const statements = [new iam.PolicyStatement({
+      actions: ['sagemaker:DeleteDomain', 'sagemaker:DescribeDomain'],
+      resources: [domainArn],
+    })];
+    const policyAcknowledgements: { id: string; reason: string }[] = [];
+    if (retention === HomeFileSystemRetention.DELETE) {
+      // Once the domain is gone, the handler deletes the mount targets left on its home file system and
+      // the two NFS security groups SageMaker created in the VPC (they keep the subnets from being
+      // deleted). Actions, resource types and condition keys: Service Authorization Reference, "Actions,
+      // resources, and condition keys for Amazon EC2" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html):
+      // DescribeSecurityGroups has no resource type; RevokeSecurityGroupIngress/Egress and
+      // DeleteSecurityGroup act on `security-group`, DeleteNetworkInterface on `network-interface`, and
+      // both resource types take `ec2:Vpc` (the VPC's ARN). The group names are not a condition key, so
+      // the handler finds the groups by name and VPC, and the policy confines it to the domain's VPC.
+      // EFS's DeleteMountTarget also needs ec2:DeleteNetworkInterface on the mount target's interface
+      // (EFS API Reference, DeleteMountTarget); both EFS actions act on the one `file-system`
+      // ("Actions, resources, and condition keys for Amazon Elastic File System").
+      const inDomainVpc = { ArnEquals: { 'ec2:Vpc': `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc/${this.vpc.vpcId}` } };
+      statements.push(
+        new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          actions: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:DeleteSecurityGroup'],
+          resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:security-group/*`],
+          conditions: inDomainVpc,
+        }),
+        new iam.PolicyStatement({
+          actions: ['elasticfilesystem:DescribeMountTargets', 'elasticfilesystem:DeleteMountTarget'],
+          resources: [`arn:${Aws.PARTITION}:elasticfilesystem:${Aws.REGION}:${Aws.ACCOUNT_ID}:file-system/${this.domain.attrHomeEfsFileSystemId}`],
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:DeleteNetworkInterface'],
+          resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:network-interface/*`],
+          conditions: inDomainVpc,
+        }),
+      );
+      policyAcknowledgements.push(
+        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeSecurityGroups supports no resource-level permissions; it only reads, to find the two NFS security groups SageMaker created for the domain.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/*]', reason: 'SageMaker creates the NFS security groups at run time, so their ids are unknown at synth; the ec2:Vpc condition confines revoking and deleting to groups of the domain\'s VPC, and the function runs only when the stack deletes the domain.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]', reason: 'EFS\'s DeleteMountTarget needs ec2:DeleteNetworkInterface on the mount target\'s interface, created by EFS at run time; the ec2:Vpc condition confines it to the domain\'s VPC.' },
+      );
+    }
     const { resource } = deployDeployTimeHandler(scope, {
       handler: NoInternetStudioDomainDeletionFunction,
       idPrefix: 'Handler',
-      description: 'Deletes a Studio domain with its home file system when the stack deletes it',
+      description: 'Deletes a Studio domain with its home file system, and the NFS security groups SageMaker leaves, when the stack deletes it',
       subject: 'deleting a Studio domain with its home file system',
-      statements: [new iam.PolicyStatement({
-        actions: ['sagemaker:DeleteDomain', 'sagemaker:DescribeDomain'],
-        resources: [domainArn],
-      })],
-      outsideVpcReason: 'The function calls the SageMaker API only during CloudFormation deletions; it needs no access to the VPC, which has no route to the internet.',
+      statements,
+      policyAcknowledgements,
+      outsideVpcReason: 'The function calls the SageMaker, EC2 and EFS APIs only during CloudFormation deletions; it needs no access to the VPC, which has no route to the internet.',
       noDeadLetterQueueReason: 'The function is invoked by CloudFormation through the provider framework, which reports a failure in the stack events; there is no asynchronous invocation to catch.',
       resourceType: 'Custom::StudioDomainDeletion',
-      properties: { DomainId: this.domain.attrDomainId, HomeEfsFileSystem: retention },
+      // The VPC and the file system: where the handler looks for what SageMaker leaves behind.
+      properties: {
+        DomainId: this.domain.attrDomainId,
+        HomeEfsFileSystem: retention,
+        VpcId: this.vpc.vpcId,
+        HomeEfsFileSystemId: this.domain.attrHomeEfsFileSystemId,
+      },
       // Deleting a domain and its file system takes minutes: wait up to the Lambda limit.
       timeout: Duration.minutes(15),
     });
