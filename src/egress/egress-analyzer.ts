@@ -5,6 +5,8 @@ import { EgressDnsFilter } from './egress-dns-filter';
 import { EgressSource } from './egress-source';
 import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { Evaluator, PathResult } from './evaluation';
+import { EgressImportedSubnet, EgressImportedVpc } from './imported-network';
+import { validateImportedNetwork } from './parsers/imported';
 import { buildModel, mergeTemplates, NetworkModel } from './template-model';
 import { invalid, validateIpv4Cidr } from '../private/validation';
 
@@ -42,6 +44,25 @@ export interface EgressAnalyzerOptions {
    * @default - fromStack(): every other stack of the same assembly; fromTemplate(): none
    */
   readonly otherTemplates?: EgressTemplate[];
+
+  /**
+   * VPCs the template names by id but does not define (`ec2.Vpc.fromVpcAttributes`, `fromLookup`):
+   * their CIDR blocks (the local route) and whether their DNS resolver is on.
+   *
+   * @default - none: an imported VPC's local route and DNS resolver are unknown
+   */
+  readonly importedVpcs?: EgressImportedVpc[];
+
+  /**
+   * Subnets the template names by id but does not define: their CIDR, route table and NACL, as
+   * `describe-subnets`, `describe-route-tables` and `describe-network-acls` show them. The template's
+   * own additions (a gateway endpoint on a route table it names, NACL entries and associations) join
+   * what is described. What is not described stays unknown, and so do the verdicts that depend on it;
+   * a step that surely blocks before it (the workload's security group) still decides.
+   *
+   * @default - none: paths through an imported subnet's route table or NACL are UNKNOWN
+   */
+  readonly importedSubnets?: EgressImportedSubnet[];
 }
 
 /** The template of another stack. */
@@ -115,7 +136,8 @@ export class EgressAnalyzer {
 
   private constructor(template: any, options: EgressAnalyzerOptions) {
     const others = (options.otherTemplates ?? []).map((t) => ({ name: t.stackName, template: t.template }));
-    this.model = buildModel(mergeTemplates(template, others), options.region);
+    const imported = validateImportedNetwork(options.importedVpcs, options.importedSubnets);
+    this.model = buildModel(mergeTemplates(template, others), options.region, imported);
     this.region = this.model.region;
     (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
     this.evaluator = new Evaluator(this.model, options.s3Ranges, options.ignoreSecurityGroups);

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack, Token } from 'aws-cdk-lib';
 import { EgressAnalyzer } from './egress-analyzer';
 import { EgressDestination } from './egress-destination';
-import { EgressOutcome, EgressVerdict } from './egress-verdict';
+import { EgressHopKind, EgressOutcome, EgressVerdict } from './egress-verdict';
+import { EgressImportedSubnet, EgressImportedVpc } from './imported-network';
 import { SHARED_SPACES } from './template-model';
 
 /** What a policy violation does to synthesis. */
@@ -52,6 +53,20 @@ export interface EgressPolicyProps {
    * @default - each stack's region when it is concrete, else the template's own `AWS::Region`
    */
   readonly region?: string;
+
+  /**
+   * VPCs the templates name by id but do not define (see `EgressAnalyzerOptions.importedVpcs`).
+   *
+   * @default - none: an imported VPC's local route and DNS resolver are unknown
+   */
+  readonly importedVpcs?: EgressImportedVpc[];
+
+  /**
+   * Subnets the templates name by id but do not define (see `EgressAnalyzerOptions.importedSubnets`).
+   *
+   * @default - none: paths through an imported subnet's route table or NACL are UNKNOWN
+   */
+  readonly importedSubnets?: EgressImportedSubnet[];
 }
 
 /**
@@ -86,7 +101,9 @@ export class EgressPolicy implements IPolicyValidationPlugin {
       const otherTemplates = [...templates].filter(([p]) => p !== templatePath)
         .map(([p, t]) => ({ stackName: path.basename(p).replace(/\.template\.json$/, ''), template: t }));
       const region = this.props.region ?? regionOf.get(templatePath) ?? context.region;
-      const analyzer = EgressAnalyzer.fromTemplate(template, { region, otherTemplates });
+      const analyzer = EgressAnalyzer.fromTemplate(template, {
+        region, otherTemplates, importedVpcs: this.props.importedVpcs, importedSubnets: this.props.importedSubnets,
+      });
       violations.push(...this.check(analyzer).map((found) => ({
         ruleName: found.rule,
         description: found.description,
@@ -113,19 +130,31 @@ export class EgressPolicy implements IPolicyValidationPlugin {
             rule: EgressPolicy.RULE_REQUIRED_UNREACHABLE,
             workload: source.description,
             description: `${source.description} must reach ${destination.description}, but it is ${verdict.outcome}: ${explain(verdict)}`,
-            fix: 'Open the blocking component named in the description (security group, NACL or route), or add the missing VPC endpoint',
+            fix: verdict.outcome === EgressOutcome.UNKNOWN ? resolveAdvice(verdict)
+              : 'Open the blocking component named in the description (security group, NACL or route), or add the missing VPC endpoint',
             locations: verdict.blockedBy ? [verdict.blockedBy.component] : [],
           });
         }
       }
       for (const destination of probes.filter((p) => !permitted.has(analyzer._keyOf(p)))) {
         const verdict = analyzer.check({ source, destination });
-        if (verdict.outcome !== EgressOutcome.BLOCKED) {
+        if (verdict.outcome === EgressOutcome.UNKNOWN) {
+          // Not a proof of egress: what the analyzer could not resolve is what needs attention.
+          found.push({
+            rule: EgressPolicy.RULE_BEYOND_POLICY,
+            workload: source.description,
+            description: `${source.description} might reach ${destination.description}, which the policy does not allow: the analyzer cannot tell (UNKNOWN): ${explain(verdict)}`,
+            fix: `${resolveAdvice(verdict)}; or add the destination to the policy's \`allowed\` list`,
+            locations: verdict.blockedBy ? [verdict.blockedBy.component] : [],
+          });
+        } else if (verdict.outcome !== EgressOutcome.BLOCKED) {
           found.push({
             rule: EgressPolicy.RULE_BEYOND_POLICY,
             workload: source.description,
             description: `${source.description} can reach ${destination.description}, which the policy does not allow (${verdict.outcome}): ${explain(verdict)}`,
-            fix: 'Remove the rule that lets it through, or add the destination to the policy\'s `allowed` list',
+            fix: verdict.outcome === EgressOutcome.PARTIAL
+              ? 'Remove the rule that lets it through on the paths that reach it (the description shows one that does not), or add the destination to the policy\'s `allowed` list'
+              : 'Remove the rule that lets it through, or add the destination to the policy\'s `allowed` list',
             locations: verdict.path.filter((h) => h.allowed && h.kind !== 'DESTINATION').map((h) => `${h.component} (${h.rule})`),
           });
         }
@@ -133,6 +162,20 @@ export class EgressPolicy implements IPolicyValidationPlugin {
     }
     return found;
   }
+}
+
+/** Hops whose unknowns come from the template itself (a rule's value resolved at deploy, a group defined elsewhere). */
+const RULE_KINDS: string[] = [EgressHopKind.SECURITY_GROUP_EGRESS, EgressHopKind.SECURITY_GROUP_INGRESS];
+
+/** What to do about an UNKNOWN verdict: resolve the component the analyzer could not follow. */
+function resolveAdvice(verdict: EgressVerdict): string {
+  const hop = verdict.blockedBy;
+  const what = hop ? `${hop.component} (${hop.kind.toLowerCase().replace(/_/g, ' ')})` : 'the path';
+  if (hop && RULE_KINDS.includes(hop.kind)) {
+    return `The analyzer cannot decide: resolve ${what}: define the security group in a stack of this app, or make the rule's values concrete in the template, so that the verdict is REACHABLE or BLOCKED`;
+  }
+  return `The analyzer cannot decide: resolve ${what}: if it is part of an imported VPC, describe it with the policy's importedVpcs and importedSubnets ` +
+    '(CIDRs, routes, network ACLs); otherwise define it in a stack of this app, or make its values concrete in the template, so that the verdict is REACHABLE or BLOCKED';
 }
 
 /** A verdict as one line: the blocking step, or the path that gets through. */

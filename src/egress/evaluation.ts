@@ -5,6 +5,7 @@
  * interface endpoint, and for every NACL crossed on the way the stateless return rule on ephemeral ports.
  */
 import { EgressHop, EgressHopKind, EgressOutcome } from './egress-verdict';
+import { UNKNOWN_VPC } from './parsers/imported';
 import { AclRule, coverage, evaluateAcl, PortSpan, prefixLength, PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, selectRoute } from './rules';
 import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SgPeer, SgRule, SubnetModel } from './template-model';
 import { THIS_REGION } from '../private/cfn-values';
@@ -98,12 +99,9 @@ export class Evaluator {
       paths.push({ outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop });
     }
     for (const subnetKey of source.subnets) {
-      const subnet = this.model.subnets.get(subnetKey);
-      if (!subnet) {
-        const hop = this.hop(EgressHopKind.ROUTE, subnetKey, '-', false, `subnet ${subnetKey.replace(/^external:/, '')} is not defined in this template`, false);
-        paths.push({ outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop });
-        continue;
-      }
+      // A subnet the template does not define (nor the caller describe) is walked like any other, with
+      // its VPC, route table and NACL unknown: a step before them that surely blocks still decides.
+      const subnet = this.model.subnets.get(subnetKey) ?? undefinedSubnet(subnetKey);
       // A workload launched without security groups gets the VPC's default group.
       const withGroups = source.securityGroups.length > 0 ? source : { ...source, securityGroups: [`${subnet.vpc}.DefaultSecurityGroup`] };
       paths.push(...this.fromSubnet(withGroups, subnet, destination));
@@ -133,12 +131,12 @@ export class Evaluator {
 
   private fromSubnet(source: SourceSpec, subnet: SubnetModel, destination: DestinationSpec): PathResult[] {
     const vpc = this.model.vpcs.get(subnet.vpc);
-    if (destination.kind === 'dns') return [this.amazonDns(subnet, vpc?.dnsSupport ?? true)];
+    if (destination.kind === 'dns') return [this.amazonDns(subnet, vpc?.dnsSupport)];
     if (destination.kind === 'address' && destination.address.cidr) {
       const ip = destination.address.cidr.split('/')[0];
       const vpcBase = vpc?.cidrs[0] ? vpcPlusTwo(vpc.cidrs[0]) : undefined;
       if (ip === AMAZON_DNS_ADDRESS || ip === vpcBase) {
-        if (destination.port === 53) return [this.amazonDns(subnet, vpc?.dnsSupport ?? true)];
+        if (destination.port === 53) return [this.amazonDns(subnet, vpc?.dnsSupport)];
       }
       if (UNFILTERED_LINK_LOCAL[ip]) {
         const hop = this.hop(EgressHopKind.DESTINATION, subnet.id, '-', true, `${UNFILTERED_LINK_LOCAL[ip]} (${ip}): security groups and network ACLs do not filter it`);
@@ -146,7 +144,7 @@ export class Evaluator {
       }
     }
     if (destination.kind === 'service') {
-      const endpoints = this.interfaceEndpointsFor(subnet.vpc, destination.service, destination.region);
+      const endpoints = this.interfaceEndpointsFor(subnet, destination.service, destination.region);
       if (endpoints.length > 0) {
         return endpoints.flatMap((endpoint) => endpoint.subnets.map((endpointSubnet) =>
           this.toInterfaceEndpoint(source, subnet, endpoint, endpointSubnet, destination.protocol, destination.port)));
@@ -159,10 +157,19 @@ export class Evaluator {
     return [this.routed(source, subnet, destination.address, destination.protocol, destination.port)];
   }
 
-  /** Interface endpoints whose private DNS answers for the service inside the VPC. */
-  private interfaceEndpointsFor(vpc: string, service: string, region: string): InterfaceEndpointModel[] {
+  /**
+   * Interface endpoints whose private DNS answers for the service inside the subnet's VPC: an endpoint
+   * of that VPC, one in the subnet itself (hence in its VPC), or, when neither VPC is known, any.
+   */
+  private interfaceEndpointsFor(subnet: SubnetModel, service: string, region: string): InterfaceEndpointModel[] {
     if (region !== THIS_REGION) return [];
-    const candidates = this.model.interfaceEndpoints.filter((e) => e.service === service && (e.vpc === undefined || e.vpc === vpc));
+    const inSubnet = (e: InterfaceEndpointModel) => e.subnets.some((k) => k.replace(/^external:/, '') === subnet.id);
+    const vpcUnknown = subnet.vpc === UNKNOWN_VPC;
+    const candidates = this.model.interfaceEndpoints
+      .filter((e) => e.service === service && (e.vpc === undefined || e.vpc === subnet.vpc || vpcUnknown || inSubnet(e)));
+    for (const e of candidates.filter((c) => vpcUnknown && c.vpc !== undefined && !inSubnet(c))) {
+      this.notes.add(`Assumed that ${subnet.id} is in ${e.vpc!.replace(/^external:/, '')}, the VPC of interface endpoint ${e.id} (the subnet's VPC is not known)`);
+    }
     const used = candidates.filter((e) => e.privateDns && !e.privateDnsOnlyForInboundResolver);
     for (const e of candidates.filter((c) => !used.includes(c))) {
       this.notes.add(e.privateDns
@@ -172,7 +179,14 @@ export class Evaluator {
     return used;
   }
 
-  private amazonDns(subnet: SubnetModel, dnsSupport: boolean): PathResult {
+  /** The Amazon-provided DNS resolver of the subnet's VPC; `dnsSupport` undefined: the VPC is not known. */
+  private amazonDns(subnet: SubnetModel, dnsSupport: boolean | undefined): PathResult {
+    if (dnsSupport === undefined) {
+      const vpc = subnet.vpc === UNKNOWN_VPC ? `the VPC of ${subnet.id}` : `VPC ${subnet.vpc.replace(/^external:/, '')}`;
+      const hop = this.hop(EgressHopKind.AMAZON_DNS, subnet.vpc === UNKNOWN_VPC ? subnet.id : subnet.vpc, 'EnableDnsSupport', false,
+        `${vpc} is not defined in this template: whether its Amazon-provided DNS resolver is enabled (EnableDnsSupport) is unknown; describe it with the analyzer's importedVpcs option`, false);
+      return { outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop };
+    }
     const hop = this.hop(EgressHopKind.AMAZON_DNS, subnet.vpc, 'EnableDnsSupport', dnsSupport, dnsSupport
       ? 'the Amazon-provided DNS resolver (VPC+2, 169.254.169.253) answers any name; security groups and network ACLs do not filter this traffic'
       : 'EnableDnsSupport is false: the VPC has no Amazon-provided DNS resolver');
@@ -197,7 +211,7 @@ export class Evaluator {
     path.add(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', true, `private DNS resolves ${endpoint.service} to the endpoint's network interfaces${endpointSubnet ? `, one in ${endpointSubnet.id}` : ''}`));
     if (!path.add(this.securityGroupEgress(source.securityGroups, address, groups, protocol, port))) return path.result();
     if (!endpointSubnet) {
-      return path.unknown(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', false, `endpoint subnet ${endpointSubnetKey} is not defined in this template`, false));
+      return path.unknown(this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, '-', false, `endpoint subnet ${endpointSubnetKey.replace(/^external:/, '')} is not defined in this template (describe it with the analyzer's importedSubnets option)`, false));
     }
     // The endpoint's interfaces are reached by the local route of one of the VPC's CIDRs, primary or secondary.
     // A route more specific than the local one (an inspection appliance) may take it; else the local route does.
@@ -228,6 +242,12 @@ export class Evaluator {
     switch (target.kind) {
       case 'local': {
         const destinationSubnet = [...this.model.subnets.values()].find((s) => s.vpc === subnet.vpc && s.cidr && address.cidr && coverage(s.cidr, address.cidr) === 'all');
+        const vpc = this.model.vpcs.get(subnet.vpc);
+        if (!destinationSubnet && (!vpc || vpc.imported)) {
+          // The template (and the caller's description) need not show every subnet of an imported VPC.
+          return path.unknown(this.hop(EgressHopKind.DESTINATION, subnet.vpc, '-', false,
+            `${address.label} is in the VPC's range but in none of the subnets the template defines or the analyzer was told about: describe its subnet with importedSubnets`, false));
+        }
         if (!destinationSubnet) {
           return path.blocked(this.hop(EgressHopKind.DESTINATION, subnet.vpc, '-', false, `${address.label} is in the VPC's range but in none of its subnets`));
         }
@@ -252,13 +272,21 @@ export class Evaluator {
       case 'igw':
         return path.blocked(this.hop(EgressHopKind.INTERNET_GATEWAY, target.id, '-', false,
           'the workload has no public IPv4 address, and an internet gateway only forwards traffic from instances with one (route through a NAT gateway)'));
+      case 'blackhole':
+        // routeHop() has already stopped the path; kept for the type.
+        return path.blocked(this.hop(EgressHopKind.ROUTE, target.id, '-', false, `the route to ${address.label} is a blackhole`));
       default:
         return path.unknown(this.hop(EgressHopKind.ROUTE, target.id, '-', false, `the route leads to ${target.what}: the analyzer cannot follow it`, false));
     }
   }
 
   private throughNat(path: PathBuilder, subnet: SubnetModel, natId: string, address: Address, protocol: number, port: number): PathResult {
-    const nat = this.model.natGateways.get(natId)!;
+    const nat = this.model.natGateways.get(natId);
+    if (!nat) {
+      // A NAT gateway of an imported route table: the traffic leaves the subnet, then is not followed.
+      if (!path.add(this.acl(subnet, 'out', address, protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_OUTBOUND))) return path.result();
+      return path.unknown(this.hop(EgressHopKind.NAT_GATEWAY, natId, '-', false, `NAT gateway ${natId} is not defined in this template: its subnet, routes and NACLs are unknown`, false));
+    }
     const natSubnet = nat.subnet ? this.model.subnets.get(nat.subnet) : undefined;
     if (!natSubnet) return path.unknown(this.hop(EgressHopKind.NAT_GATEWAY, natId, '-', false, `the subnet of NAT gateway ${natId} is not in this template`, false));
     if (natSubnet.id !== subnet.id) {
@@ -493,7 +521,8 @@ export class Evaluator {
     const vpc = this.model.vpcs.get(subnet.vpc);
     const cidrRoutes = [
       ...(vpc?.cidrs ?? []).map((cidr) => ({ destination: cidr, data: 'local' as RouteModel | 'local' })),
-      ...subnet.routeTable.routes.filter((r) => r.destinationCidr).map((r) => ({ destination: r.destinationCidr!, data: r as RouteModel | 'local' })),
+      ...subnet.routeTable.routes.filter((r) => r.destinationCidr)
+        .map((r) => ({ destination: r.destinationCidr!, data: (r.target.kind === 'local' ? 'local' : r) as RouteModel | 'local' })),
     ];
     let best: { data: RouteModel | 'local'; prefix: number } | undefined;
     if (address.cidr) {
@@ -531,14 +560,21 @@ export class Evaluator {
       }
       this.notes.add(`Assumed that route ${unknownRoute.id} (destination ${unknownRoute.destinationUnknown}) is less specific than ${selected.id} for ${address.label}`);
     }
-    if (table.opaque) return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `route table ${table.id} is not defined in this template: its routes are unknown`, false);
+    if (table.opaque) return this.hop(EgressHopKind.ROUTE, table.id, '-', false, table.why ?? `route table ${table.id} is not defined in this template: its routes are unknown`, false);
     if (!selected && table.routes.every((r) => !r.destinationUnknown) && !table.opaque) {
       return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `${table.id} has no route to ${address.label}`);
     }
     if (!selected) return this.hop(EgressHopKind.ROUTE, table.id, '-', false, `${table.id} has no route to ${address.label}`);
     const to = selected.destinationCidr ?? selected.destinationSet!.label;
     const target = selected.target;
+    if (selected.presenceUnknown) {
+      return this.hop(EgressHopKind.ROUTE, table.id, selected.id, false, `${table.id}: route ${selected.id} (${to}) would carry ${address.label}, but whether the table has it is unknown: ${selected.presenceUnknown}`, false);
+    }
+    if (target.kind === 'blackhole') {
+      return this.hop(EgressHopKind.ROUTE, table.id, selected.id, false, `${table.id}: route ${selected.id} (${to}) is a blackhole (its target ${target.id} is gone): the traffic is dropped`);
+    }
     if (target.kind === 'unknown') return this.hop(EgressHopKind.ROUTE, table.id, selected.id, false, `${table.id}: route ${selected.id} (${to}) leads to ${target.what}`, false);
+    if (target.kind === 'local') return this.hop(EgressHopKind.ROUTE, table.id, 'local', true, `${table.id}: the local route carries ${address.label} within the VPC`);
     return this.hop(EgressHopKind.ROUTE, table.id, selected.id, true, `${table.id}: route ${selected.id} (${to}) to ${target.kind === 'nat' ? 'NAT gateway' : target.kind === 'igw' ? 'internet gateway' : 'gateway endpoint'} ${target.id}`);
   }
 
@@ -549,6 +585,18 @@ export class Evaluator {
   private hop(kind: EgressHopKind, component: string, rule: string, allowed: boolean, detail: string, known = true): EgressHop {
     return { kind, component: component.replace(/^external:/, ''), rule, allowed, known, detail };
   }
+}
+
+/** A subnet the template names but does not define, and the caller did not describe: everything about it is unknown. */
+function undefinedSubnet(key: string): SubnetModel {
+  const id = key.replace(/^external:/, '');
+  const hint = 'describe it with the analyzer\'s importedSubnets option';
+  return {
+    id,
+    vpc: UNKNOWN_VPC,
+    routeTable: { id: `route table of ${id}`, isMain: false, opaque: true, routes: [], why: `subnet ${id} is not defined in this template: its route table is unknown (${hint})` },
+    acl: { id: `network ACL of ${id}`, label: `the network ACL of subnet ${id} (not defined in this template; ${hint})`, isDefault: false, opaque: true, outbound: [], inbound: [] },
+  };
 }
 
 function ruleCovers(ruleProtocol: number, rulePorts: PortSpan | undefined, protocol: number, port: number): boolean {

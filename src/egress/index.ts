@@ -4,3 +4,4 @@ export * from './egress-source';
 export * from './egress-verdict';
 export * from './egress-policy';
 export * from './egress-dns-filter';
+export * from './imported-network';

@@ -5,12 +5,14 @@
  * what they declare: which host names, which AWS prefix list, which NACLs).
  *
  * Values that are not references to this template (imported ids such as "sg-0abc") become external
- * objects whose rules are unknown; the evaluation reports them instead of guessing.
+ * objects whose rules are unknown; the evaluation reports them instead of guessing. The caller may
+ * describe an imported VPC's subnets, route tables and NACLs (imported-network.ts), which then join.
  */
 import { parseAddressSets } from './parsers/address-sets';
 import { ParseContext } from './parsers/context';
 import { parseDnsFirewalls } from './parsers/dns-firewall';
 import { parseEndpoints } from './parsers/endpoints';
+import { describeImported, ImportedNetwork } from './parsers/imported';
 import { parseNetworkAcls } from './parsers/nacls';
 import { parseSubnets, parseVpcs } from './parsers/network';
 import { parseGateways, parseRouteTables } from './parsers/routing';
@@ -87,6 +89,10 @@ export type RouteTarget =
   | { readonly kind: 'nat'; readonly id: string }
   | { readonly kind: 'igw'; readonly id: string }
   | { readonly kind: 'gatewayEndpoint'; readonly id: string; readonly service: string }
+  /** Within the VPC: a local route the caller described for an imported route table. */
+  | { readonly kind: 'local' }
+  /** A route whose target is gone: the traffic is dropped. */
+  | { readonly kind: 'blackhole'; readonly id: string }
   | { readonly kind: 'unknown'; readonly id: string; readonly what: string };
 
 export interface RouteModel {
@@ -96,6 +102,8 @@ export interface RouteModel {
   /** Why the destination is not known offline. */
   readonly destinationUnknown?: string;
   readonly target: RouteTarget;
+  /** Why the route may or may not be in its table (a gateway endpoint on route tables an unnamed imported table may be one of). */
+  readonly presenceUnknown?: string;
 }
 
 export interface RouteTableModel {
@@ -104,6 +112,10 @@ export interface RouteTableModel {
   readonly isMain: boolean;
   /** A route table defined outside the template: its routes are unknown. */
   readonly opaque?: boolean;
+  /** Why an opaque table's routes are unknown, when it is not simply defined elsewhere. */
+  readonly why?: string;
+  /** An imported table the caller described without its id: routes the template adds to imported tables may be its. */
+  readonly unnamed?: boolean;
   readonly routes: RouteModel[];
 }
 
@@ -113,6 +125,8 @@ export interface SubnetModel {
   readonly cidr?: string;
   readonly routeTable: RouteTableModel;
   readonly acl: NetworkAclModel;
+  /** A subnet the template names but does not define, described by the caller (see EgressImportedSubnet). */
+  readonly imported?: boolean;
 }
 
 export interface VpcModel {
@@ -120,6 +134,11 @@ export interface VpcModel {
   readonly cidrs: string[];
   readonly dnsSupport: boolean;
   readonly defaultSecurityGroupRestricted: boolean;
+  /**
+   * A VPC the template names by id, described by the caller: its default security group and NACL are
+   * not known, and the template need not show all of its subnets.
+   */
+  readonly imported?: boolean;
 }
 
 export interface NatGatewayModel {
@@ -198,18 +217,19 @@ export interface NetworkModel {
  * Builds the network model of `template` (a synthesized CloudFormation template as JSON): one parser
  * per resource family (parsers/), in the order their references need.
  */
-export function buildModel(template: any, region?: string): NetworkModel {
+export function buildModel(template: any, region?: string, imported: ImportedNetwork = { vpcs: [], subnets: [] }): NetworkModel {
   const resources = template?.Resources ?? {};
   if (typeof resources !== 'object') throw new Error('template must be a CloudFormation template with a Resources section');
   const ctx = new ParseContext(resources, region);
   const sets = parseAddressSets(ctx);
   const vpcs = parseVpcs(ctx);
+  const described = describeImported(imported, vpcs);
   const securityGroups = parseSecurityGroups(ctx, vpcs, sets);
-  const acls = parseNetworkAcls(ctx, vpcs, sets);
+  const acls = parseNetworkAcls(ctx, vpcs, sets, described.acls);
   const gateways = parseGateways(ctx);
-  const routeTables = parseRouteTables(ctx, gateways, sets);
+  const routeTables = parseRouteTables(ctx, gateways, sets, described.routeTables);
   const interfaceEndpoints = parseEndpoints(ctx, routeTables);
-  const subnets = parseSubnets(ctx, routeTables, acls);
+  const subnets = parseSubnets(ctx, routeTables, acls, described.subnets);
   const workloads = parseWorkloads(ctx);
   return {
     region: ctx.region,

@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../../src';
-import { EgressDestination, EgressPolicy, EgressPolicyEnforcement } from '../../src/egress';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc, WorkloadNetwork } from '../../src';
+import { EgressDestination, EgressPolicy, EgressPolicyEnforcement, EgressPolicyProps } from '../../src/egress';
 
 const NOTEBOOK_NEEDS = ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs'].map((s) => EgressDestination.awsService(s));
 
@@ -84,5 +85,53 @@ describe('EgressPolicy (policy-validation plugin)', () => {
       spy.mockRestore();
     }
     expect(errors.join('\n')).toMatch(/cdk-sagemaker-egress-required-unreachable/);
+  });
+
+  describe('a notebook on an imported VPC', () => {
+    const subnets = ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'];
+    const tables = ['rtb-0aaaaaaaaaaaaaaa1', 'rtb-0aaaaaaaaaaaaaaa2'];
+    function importedApp(props: EgressPolicyProps): string {
+      const a = new App();
+      Validations.of(a).addPlugins(new EgressPolicy(props));
+      const stack = new Stack(a, 'Stack', { env: { region: 'eu-west-1', account: '111111111111' } });
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
+        vpcId: 'vpc-0123456789abcdef0',
+        vpcCidrBlock: '10.20.0.0/16',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        isolatedSubnetIds: subnets,
+        isolatedSubnetRouteTableIds: tables,
+      });
+      new NoInternetNotebook(stack, 'Notebook', { network: new WorkloadNetwork(stack, 'Network', { vpc }) });
+      try {
+        a.synth();
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }
+
+    test('an UNKNOWN required destination asks for the imported network to be described, not for a component to be opened', () => {
+      const message = importedApp({ required: [...NOTEBOOK_NEEDS, EgressDestination.s3()] });
+      expect(message).toMatch(/must reach S3 \(this region\), but it is UNKNOWN: subnet subnet-0aaaaaaaaaaaaaaa1 is not defined in this template/);
+      expect(message).toMatch(/The analyzer cannot decide: resolve route table of subnet-0aaaaaaaaaaaaaaa1 \(route\): if it is part of an imported VPC, describe it with the policy's importedVpcs and importedSubnets/);
+      expect(message).not.toMatch(/Open the blocking component/);
+      // The probes the notebook's security group blocks are proved blocked.
+      expect(message).not.toMatch(/cdk-sagemaker-egress-beyond-policy/);
+    });
+
+    test('an UNKNOWN destination beyond the policy is reported as unresolved, not as a rule to remove', () => {
+      const message = importedApp({ required: [] });
+      expect(message).toMatch(/might reach sts, which the policy does not allow: the analyzer cannot tell \(UNKNOWN\)/);
+      expect(message).toMatch(/describe it with the policy's importedVpcs and importedSubnets .*or add the destination to the policy's `allowed` list/);
+      expect(message).not.toMatch(/Remove the rule that lets it through/);
+    });
+
+    test('described through the policy, the same app is proved', () => {
+      expect(importedApp({
+        required: [...NOTEBOOK_NEEDS, EgressDestination.s3()],
+        importedVpcs: [{ vpcId: 'vpc-0123456789abcdef0', cidrBlocks: ['10.20.0.0/16'] }],
+        importedSubnets: subnets.map((subnetId, i) => ({ subnetId, cidr: `10.20.${i}.0/24`, routeTableId: tables[i], routes: [] })),
+      })).toBe('');
+    });
   });
 });

@@ -19,13 +19,24 @@ export function parseEndpoints(ctx: ParseContext, routeTables: Map<string, Route
       // A gateway endpoint adds a route to the service's AWS-managed prefix list in each of its route tables.
       const tag = `aws:${service}:${parsed && !ctx.isThisRegion(parsed.region) ? parsed.region : THIS_REGION}`;
       const set: AddressSet = { key: `${id}.prefixList`, label: `AWS-managed prefix list of ${serviceName}`, cidrs: [], memberTags: [tag], opaque: false };
+      const route = { id, destinationSet: set, target: { kind: 'gatewayEndpoint' as const, id, service } };
+      const elsewhere: string[] = [];
       for (const tableRef of toArray(p.RouteTableIds)) {
-        routeTables.get(referencedId(tableRef) ?? '')?.routes.push({ id, destinationSet: set, target: { kind: 'gatewayEndpoint', id, service } });
+        const table = routeTables.get(valueKey(tableRef));
+        if (table) table.routes.push(route);
+        else if (typeof tableRef === 'string') elsewhere.push(tableRef);
+      }
+      // An imported table described without its id may be one of the imported tables named.
+      if (elsewhere.length > 0) {
+        for (const table of [...routeTables.values()].filter((t) => t.unnamed)) {
+          table.routes.push({ ...route, presenceUnknown: `gateway endpoint ${id} adds it to ${elsewhere.join(', ')}, and ${table.id} is described without its id (give routeTableId)` });
+        }
       }
     } else if (type === 'Interface') {
       interfaceEndpoints.push({
         id,
-        vpc: referencedId(p.VpcId),
+        // A literal id (an imported VPC) is kept, to be told from another VPC's.
+        vpc: referencedId(p.VpcId) ?? (typeof p.VpcId === 'string' ? valueKey(p.VpcId) : undefined),
         service,
         serviceName,
         subnets: toArray(p.SubnetIds).map(valueKey),

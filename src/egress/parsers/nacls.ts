@@ -22,11 +22,17 @@ function defaultAcl(vpc: string): NetworkAclModel {
   };
 }
 
-/** AWS::EC2::NetworkAcl, AWS::EC2::NetworkAclEntry, Custom::NaclRangeSync and each VPC's default NACL. */
-export function parseNetworkAcls(ctx: ParseContext, vpcs: Map<string, VpcModel>, sets: AddressSets): Map<string, NetworkAclModel> {
-  const acls = new Map<string, NetworkAclModel>();
+/**
+ * AWS::EC2::NetworkAcl, AWS::EC2::NetworkAclEntry, Custom::NaclRangeSync and each VPC's default NACL;
+ * `described` holds the NACLs of imported subnets the caller described, which the template's entries may extend.
+ */
+export function parseNetworkAcls(
+  ctx: ParseContext, vpcs: Map<string, VpcModel>, sets: AddressSets, described: Map<string, NetworkAclModel> = new Map(),
+): Map<string, NetworkAclModel> {
+  const acls = new Map<string, NetworkAclModel>(described);
   for (const [id] of ctx.ofType('AWS::EC2::NetworkAcl')) acls.set(id, { id, label: id, isDefault: false, outbound: [], inbound: [] });
-  for (const vpc of vpcs.keys()) acls.set(`${vpc}.DefaultNetworkAcl`, defaultAcl(vpc));
+  // An imported VPC's default NACL is known only as described.
+  for (const vpc of [...vpcs.values()].filter((v) => !v.imported)) acls.set(`${vpc.id}.DefaultNetworkAcl`, defaultAcl(vpc.id));
   for (const [id, r] of ctx.ofType('AWS::EC2::NetworkAclEntry')) {
     const p = r.Properties ?? {};
     const acl = acls.get(valueKey(p.NetworkAclId));

@@ -24,7 +24,7 @@ export function parseGateways(ctx: ParseContext): Gateways {
     const p = r.Properties ?? {};
     natGateways.set(id, {
       id,
-      subnet: referencedId(p.SubnetId),
+      subnet: referencedId(p.SubnetId) ?? (typeof p.SubnetId === 'string' ? valueKey(p.SubnetId) : undefined),
       publicAddress: p.ConnectivityType !== 'private' && p.AllocationId !== undefined,
     });
   }
@@ -55,13 +55,18 @@ export function routeTarget(gateways: Gateways, p: Record<string, any>): RouteTa
   return { kind: 'unknown', id: 'none', what: 'a route without a target the analyzer knows' };
 }
 
-/** AWS::EC2::RouteTable with its AWS::EC2::Routes (gateway endpoints add theirs: see endpoints.ts). */
-export function parseRouteTables(ctx: ParseContext, gateways: Gateways, sets: AddressSets): Map<string, RouteTableModel> {
-  const routeTables = new Map<string, RouteTableModel>();
+/**
+ * AWS::EC2::RouteTable with its AWS::EC2::Routes (gateway endpoints add theirs: see endpoints.ts);
+ * `described` holds the imported route tables the caller described, which the template's routes may extend.
+ */
+export function parseRouteTables(
+  ctx: ParseContext, gateways: Gateways, sets: AddressSets, described: Map<string, RouteTableModel> = new Map(),
+): Map<string, RouteTableModel> {
+  const routeTables = new Map<string, RouteTableModel>(described);
   for (const [id] of ctx.ofType('AWS::EC2::RouteTable')) routeTables.set(id, { id, isMain: false, routes: [] });
   for (const [id, r] of ctx.ofType('AWS::EC2::Route')) {
     const p = r.Properties ?? {};
-    const table = routeTables.get(referencedId(p.RouteTableId) ?? '');
+    const table = routeTables.get(valueKey(p.RouteTableId));
     if (!table) continue;
     if (p.DestinationCidrBlock !== undefined) {
       const cidr = ctx.cidrValue(p.DestinationCidrBlock);

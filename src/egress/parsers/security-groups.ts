@@ -50,7 +50,8 @@ export function parseSecurityGroups(ctx: ParseContext, vpcs: Map<string, VpcMode
     const egress = ruleList(ctx, sets, id, p.SecurityGroupEgress, true);
     securityGroups.set(id, { id, label: id, opaque: false, egress, ingress: ruleList(ctx, sets, id, p.SecurityGroupIngress, false) });
   }
-  for (const vpc of vpcs.values()) {
+  // An imported VPC's default group is not known: references to it stay unknown.
+  for (const vpc of [...vpcs.values()].filter((v) => !v.imported)) {
     // Fn::GetAtt <Vpc>.DefaultSecurityGroup: closed when this library's (or CDK's) restriction resource empties it.
     const id = `${vpc.id}.DefaultSecurityGroup`;
     securityGroups.set(id, vpc.defaultSecurityGroupRestricted
