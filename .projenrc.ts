@@ -54,9 +54,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // CIDR parsing is delegated to ipaddr.js (no dependencies, MIT) rather than hand-rolled.
   bundledDeps: ['ipaddr.js@^2.2.0'],
-  devDeps: ['cdk-nag@3.0.2', 'ts-node', '@aws-sdk/client-ec2@^3', '@aws-sdk/client-sagemaker@^3', 'aws-sdk-client-mock@^4', 'esbuild', 'fast-check@^4'],
+  // checkov and cfn-guard scan the reference configurations too (test/rule-suites.test.ts): the cfn-guard
+  // binary comes inside @cdklabs/cdk-validator-cfnguard (no download at install time), checkov from PyPI.
+  devDeps: ['cdk-nag@3.0.2', '@cdklabs/cdk-validator-cfnguard@0.0.62', 'ts-node', '@aws-sdk/client-ec2@^3', '@aws-sdk/client-sagemaker@^3', 'aws-sdk-client-mock@^4', 'esbuild', 'fast-check@^4'],
   // Handlers (src/**/*.lambda.ts) are bundled by projen; the AWS SDK v3 comes with the Node.js runtime.
-  lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_24_X },
+  // No AWS_NODEJS_CONNECTION_REUSE_ENABLED variable: it only ever configured the AWS SDK v2, and SDK v3 reuses
+  // connections by default. With no environment at all, the handlers have nothing for checkov's CKV_AWS_173
+  // (environment variables without a customer-managed key) to report.
+  lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_24_X, awsSdkConnectionReuse: false },
 
   jestOptions: {
     // `npm test` and CI run `jest --ci`: a missing or changed snapshot fails the test instead of being
@@ -144,10 +149,19 @@ const ensureShellcheck = project.addTask('ensure-shellcheck', {
   exec: 'bash scripts/ensure-shellcheck.sh',
 });
 project.testTask.prependSpawn(ensureShellcheck);
+// The rule-suite test (test/rule-suites.test.ts) scans the reference configurations with checkov, as users'
+// pipelines do: the script reuses $CHECKOV or the pinned .venv/bin/checkov (no network), else installs the
+// pinned checkov from PyPI into .venv/. (cfn-guard needs no set-up: it is inside a devDependency.)
+const ensureCheckov = project.addTask('ensure-checkov', {
+  description: 'Provide checkov for the tests: $CHECKOV or the pinned .venv/bin/checkov, else the pinned checkov from PyPI into .venv/',
+  exec: 'bash scripts/ensure-checkov.sh',
+});
+project.testTask.prependSpawn(ensureCheckov);
 // projen's snapshot-updating twin of the test task (updateSnapshot: NEVER) needs the same set-up.
 const testUpdate = project.tasks.tryFind('test:update')!;
 testUpdate.prependSpawn(bundle);
 testUpdate.prependSpawn(ensureShellcheck);
+testUpdate.prependSpawn(ensureCheckov);
 
 // The main job: synthesize the reference configurations into cdk.out/ and summarise each stack.
 const examples = project.addTask('examples', {

@@ -9,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
+import { createKey } from './private/kms-key';
 import {
   invalid, requireConstructKind, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
 } from './private/validation';
@@ -217,7 +218,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
       const domainName = props.domainName ?? generatedDomainName(this);
       this.createdDomainName = domainName;
       validateCodeArtifactDomainName('domainName', domainName);
-      this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      this.encryptionKey = props.encryptionKey ?? createKey(this, 'Key', {
         description: 'Encrypts the packages of a CodeArtifact domain (PyPI mirror)',
         enableKeyRotation: true,
         removalPolicy: RemovalPolicy.RETAIN,

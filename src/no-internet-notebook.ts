@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
+import { createKey } from './private/kms-key';
 import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
@@ -179,7 +180,7 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
     this.vpc = placement.vpc;
     this.subnet = this.selectSubnet(placement, props.vpcSubnets);
 
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'VolumeKey', {
+    this.encryptionKey = props.encryptionKey ?? createKey(this, 'VolumeKey', {
       description: 'Encrypts the ML storage volume of a SageMaker notebook instance',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,

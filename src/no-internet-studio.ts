@@ -9,6 +9,7 @@ import { EndpointSet } from './endpoint-set';
 import { NoInternetStudioDomainDeletionFunction } from './no-internet-studio.domain-deletion-function';
 import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings } from './private/acknowledge';
+import { createKey } from './private/kms-key';
 import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { deployDeployTimeHandler } from './private/scheduled-handler';
@@ -220,7 +221,7 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
       warnBareVpc(this, (props.endpoints ?? EndpointSet.STUDIO).services.map((s) => s.shortName));
     }
 
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'HomeKey', {
+    this.encryptionKey = props.encryptionKey ?? createKey(this, 'HomeKey', {
       description: 'Encrypts the home file system and space storage of a SageMaker Studio domain',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,

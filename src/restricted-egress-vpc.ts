@@ -1,4 +1,4 @@
-import { Annotations, Aws, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import { EndpointSet } from './endpoint-set';
 import { NaclTightening } from './nacl-tightening';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { logGroupKey } from './private/log-group-key';
+import { acknowledgeCustomResourceProvider } from './private/provider-acknowledgements';
 import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
 import { S3EndpointKind, S3EndpointPolicy, S3EndpointStrategy } from './s3-endpoint-strategy';
 import { IWorkloadNetwork, NaclDestinationOptions, WorkloadInterfaceEndpointOptions, WorkloadNetwork } from './workload-network';
@@ -427,6 +428,8 @@ export class RestrictedEgressVpc extends Construct implements IWorkloadNetwork {
   }
 
   private acknowledgeInherentFindings(vpc: ec2.Vpc): void {
+    // restrictDefaultSecurityGroup runs on aws-cdk-lib's stack-wide provider (its handler and role).
+    acknowledgeCustomResourceProvider(Stack.of(this), 'Custom::VpcRestrictDefaultSGCustomResourceProvider', 'emptying the default security group of the VPC');
     if (this.internetEgress.viaNatGateway) {
       for (const subnet of vpc.publicSubnets) {
         const route = subnet.node.tryFindChild('DefaultRoute');

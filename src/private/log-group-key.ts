@@ -2,6 +2,7 @@ import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { createKey } from './kms-key';
 
 /**
  * A customer-managed key with rotation for CloudWatch Logs log groups of this account and region.
@@ -11,7 +12,7 @@ import { Construct } from 'constructs';
  * depend on the group that depends on the key.
  */
 export function logGroupKey(scope: Construct, id: string, description: string): kms.Key {
-  const key = new kms.Key(scope, id, { description, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+  const key = createKey(scope, id, { description, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
   key.addToResourcePolicy(new iam.PolicyStatement({
     principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],

@@ -21,6 +21,5 @@ export class NaclRangeSyncApplyFunction extends lambda.Function {
       handler: 'index.handler',
       code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/private/nacl-range-sync.apply.lambda')),
     });
-    this.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
   }
 }
