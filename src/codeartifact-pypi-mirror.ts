@@ -11,7 +11,7 @@ import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { createKey } from './private/kms-key';
 import {
-  invalid, requireConstructKind, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
+  invalid, KINDS, requireConstructKind, requireKinds, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
 } from './private/validation';
 import { placementOf, workloadSubnetSelection } from './private/workload-access';
 import { IWorkloadNetwork } from './workload-network';
@@ -180,6 +180,7 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
     this.vpc = placement.vpc;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.tokenRefreshInterval = props.tokenRefreshInterval ?? Duration.hours(1);
+    requireKinds({ encryptionKey: [props.encryptionKey, KINDS.key] });
     validateRefreshInterval(this.tokenRefreshInterval);
 
     const repositoryName = props.repositoryName ?? 'pypi';

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { endpointDomainNames } from './private/dns-names';
 import { logGroupKey } from './private/log-group-key';
 import { acknowledgeAwsCustomResource } from './private/provider-acknowledgements';
-import { invalid, validateDnsDomain, validateIntegerInRange } from './private/validation';
+import { invalid, KINDS, requireKinds, validateDnsDomain, validateIntegerInRange } from './private/validation';
 import { PypiAllowlistSecurityGroup } from './pypi-allowlist-security-group';
 
 /** CloudFormation's allowed association priorities: "between 100 and 9900 (excluding 100 and 9900)". */
@@ -164,6 +164,7 @@ export class DnsEgressAllowlist extends Construct {
     this.vpc = props.vpc;
     this.mode = props.mode ?? DnsFirewallMode.BLOCK;
     const priority = props.priority ?? MIN_PRIORITY;
+    requireKinds({ vpc: [props.vpc, KINDS.vpc], queryLogKey: [props.queryLogKey, KINDS.key] });
     validateIntegerInRange('priority', priority, MIN_PRIORITY, MAX_PRIORITY,
       `CloudFormation accepts association priorities from ${MIN_PRIORITY} to ${MAX_PRIORITY}`);
     if (this.mode === DnsFirewallMode.ALERT && props.queryLogging === false) {

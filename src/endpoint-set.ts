@@ -1,4 +1,5 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { validateEndpointService } from './private/known-services';
 
 /**
  * Which optional interface endpoints `EndpointSet.studio()` adds to the ones SageMaker Studio always
@@ -137,6 +138,7 @@ export class EndpointSet {
     if (services.length === 0) {
       throw new Error(`EndpointSet.of services must name at least one service, got: [] — list the services the "${name}" workload calls`);
     }
+    services.forEach((service, i) => validateEndpointService(`services[${i}]`, service));
     return new EndpointSet(name, services);
   }
 

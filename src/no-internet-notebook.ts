@@ -10,7 +10,7 @@ import { closedSecurityGroup } from './private/closed-security-group';
 import { createKey } from './private/kms-key';
 import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
-import { invalid, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
+import { invalid, KINDS, requireKinds, validateIntegerInRange, validateMlInstanceType, validateNotebookPlatform, validateSageMakerName } from './private/validation';
 import { allowAwsEndpoints, Placement, placementOf, workloadSubnetSelection } from './private/workload-access';
 import { IWorkloadNetwork } from './workload-network';
 
@@ -178,6 +178,7 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
 
     const placement = placementOf(props);
     this.vpc = placement.vpc;
+    requireKinds({ role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup] });
     this.subnet = this.selectSubnet(placement, props.vpcSubnets);
 
     this.encryptionKey = props.encryptionKey ?? createKey(this, 'VolumeKey', {

@@ -14,7 +14,7 @@ import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-scr
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { deployDeployTimeHandler } from './private/scheduled-handler';
 import { studioAppConnections } from './private/studio-apps';
-import { invalid, validateSageMakerName } from './private/validation';
+import { invalid, KINDS, requireKinds, validateSageMakerName } from './private/validation';
 import { Placement, placementOf, warnBareVpc, workloadSubnetSelection } from './private/workload-access';
 import { StudioUserProfile, StudioUserProfileOptions } from './studio-user-profile';
 import { IWorkloadNetwork } from './workload-network';
@@ -201,6 +201,7 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
   constructor(scope: Construct, id: string, props: NoInternetStudioProps) {
     super(scope, id);
 
+    requireKinds({ role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup] });
     this.placement = placementOf(props);
     this.vpc = this.placement.vpc;
     this.network = props.network;

@@ -9,7 +9,7 @@ import { NaclTightening } from './nacl-tightening';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { logGroupKey } from './private/log-group-key';
 import { acknowledgeCustomResourceProvider } from './private/provider-acknowledgements';
-import { invalid, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
+import { invalid, KINDS, requireKinds, validateIntegerInRange, validateIpv4Cidr } from './private/validation';
 import { S3EndpointKind, S3EndpointPolicy, S3EndpointStrategy } from './s3-endpoint-strategy';
 import { IWorkloadNetwork, NaclDestinationOptions, WorkloadInterfaceEndpointOptions, WorkloadNetwork } from './workload-network';
 
@@ -237,6 +237,7 @@ export class RestrictedEgressVpc extends Construct implements IWorkloadNetwork {
     super(scope, id);
     Object.defineProperty(this, BRAND, { value: true });
 
+    requireKinds({ flowLogKey: [props.flowLogKey, KINDS.key] });
     const maxAzs = props.maxAzs ?? 2;
     const internetEgress = props.internetEgress ?? InternetEgress.none();
     const vpcCidr = props.vpcCidrBlock ?? '10.0.0.0/16';

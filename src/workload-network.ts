@@ -5,6 +5,7 @@ import { EndpointSet } from './endpoint-set';
 import { NaclTightening } from './nacl-tightening';
 import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
+import { validateEndpointService, warnUnknownRegion } from './private/known-services';
 import { NACL_RULE_BLOCK_SIZE, NaclRangeSync } from './private/nacl-range-sync';
 import { invalid, requireConstructKind, validateIntegerInRange } from './private/validation';
 import { isVpc } from './private/workload-access';
@@ -218,6 +219,7 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
   constructor(scope: Construct, id: string, props: WorkloadNetworkProps) {
     super(scope, id);
     Object.defineProperty(this, BRAND, { value: true });
+    warnUnknownRegion(this);
     requireConstructKind('vpc', props.vpc, isVpc, 'an ec2.IVpc',
       'pass the VPC itself (e.g. ec2.Vpc.fromLookup(...)); a RestrictedEgressVpc is already a network and needs no WorkloadNetwork');
     const vpc = props.vpc;
@@ -338,6 +340,7 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
    * @param id construct id of the endpoint (used only when one is created)
    */
   public addInterfaceEndpoint(id: string, options: WorkloadInterfaceEndpointOptions): ec2.IInterfaceVpcEndpoint {
+    validateEndpointService('service', options.service);
     const existing = this.endpoints.get(options.service.name);
     if (existing) return existing;
     const endpoint = new ec2.InterfaceVpcEndpoint(this, id, {

@@ -1,8 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import {
-  EndpointSet, NaclTightening, NoInternetNotebook, NoInternetStudio, RestrictedEgressVpc, S3EndpointKind, WorkloadNetwork,
+  CodeArtifactPypiMirror, DnsEgressAllowlist, EndpointSet, NaclTightening, NoInternetNotebook, NoInternetStudio, RestrictedEgressVpc,
+  S3EndpointKind, WorkloadNetwork,
 } from '../src';
 
 const env = { account: '123456789012', region: 'eu-west-1' };
@@ -145,5 +148,48 @@ describe('the network and vpc props of workloads', () => {
     const other = importedVpc(stack);
     expect(() => new NoInternetNotebook(stack, 'Notebook2', { network, vpc: other })).toThrow(/vpc must be the network's VPC/);
     expect(() => new NoInternetNotebook(stack, 'Notebook3', { network, vpc: network.vpc })).not.toThrow();
+  });
+});
+
+describe('endpoint services and regions are checked', () => {
+  test('a misspelt AWS service fails with "did you mean", and an unknown one is given by its full name', () => {
+    const stack = new Stack(new App(), 'Test', { env });
+    const network = new RestrictedEgressVpc(stack, 'Network');
+    expect(() => network.addInterfaceEndpoint('Typo', { service: new ec2.InterfaceVpcEndpointAwsService('sagemakerr.api') }))
+      .toThrow(/service must name an interface endpoint service aws-cdk-lib knows, got: "sagemakerr.api" — did you mean "sagemaker.api"\? For a service it does not know yet, pass new ec2.InterfaceVpcEndpointService/);
+    expect(() => EndpointSet.of('genai', [new ec2.InterfaceVpcEndpointAwsService('bedrockk-runtime')]))
+      .toThrow(/services\[0\] must name an interface endpoint service aws-cdk-lib knows, got: "bedrockk-runtime" — did you mean "bedrock-runtime"\?/);
+    const custom = network.addInterfaceEndpoint('Future', { service: new ec2.InterfaceVpcEndpointService('com.amazonaws.eu-west-1.future-service', 443) });
+    expect(custom.node.id).toBe('Future');
+  });
+
+  test('a region aws-cdk-lib does not know is a warning with the nearest one', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-9' } });
+    new RestrictedEgressVpc(stack, 'Network');
+    Annotations.fromStack(stack).hasWarning('/Test/Network/Default', Match.stringLikeRegexp('region "eu-west-9" is not a region aws-cdk-lib knows \\(did you mean "eu-west-1"\\?\\)'));
+  });
+});
+
+describe('construct-typed props are checked at run time (jsii callers skip the compiler)', () => {
+  const stack = new Stack(new App(), 'Kinds', { env });
+  const network = new RestrictedEgressVpc(stack, 'Network');
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['a VPC given as a notebook role', () => new NoInternetNotebook(stack, 'N1', { network, role: network.vpc as any }),
+      /role must be an iam.IRole, got: "Vpc at Kinds\/Network\/Vpc" — pass a role/],
+    ['a role given as a notebook key', () => new NoInternetNotebook(stack, 'N2', { network, encryptionKey: {} as any }),
+      /encryptionKey must be a kms.IKey, got: "Object"/],
+    ['a string given as a security group', () => new NoInternetNotebook(stack, 'N3', { network, securityGroups: ['sg-1'] as any }),
+      /securityGroups\[0\] must be an ec2.ISecurityGroup, got: "string sg-1"/],
+    ['a network given as the DNS allowlist VPC', () => new DnsEgressAllowlist(stack, 'D1', { vpc: network as any }),
+      /vpc must be an ec2.IVpc, got: "RestrictedEgressVpc at Kinds\/Network" — pass the VPC \(network.vpc/],
+    ['a key given as the Studio role', () => new NoInternetStudio(stack, 'S1', { network, role: new kms.Key(stack, 'K') as any }),
+      /role must be an iam.IRole, got: "Key at Kinds\/K"/],
+    ['a role given as the mirror key', () => new CodeArtifactPypiMirror(stack, 'M1', { network, encryptionKey: iam.Role.fromRoleName(stack, 'R', 'r') as any }),
+      /encryptionKey must be a kms.IKey/],
+    ['a notebook given to configurePip that is not one', () => new CodeArtifactPypiMirror(stack, 'M2', { network }).configurePip(network as any),
+      /workload must be a NoInternetNotebook or NoInternetStudio \(an IPipConfigurable\)/],
+  ];
+  test.each(cases)('%s names the prop and the fix', (_, build, message) => {
+    expect(build).toThrow(message);
   });
 });

@@ -177,10 +177,75 @@ export function requireConstructKind(prop: string, value: unknown, isKind: (x: u
   invalid(prop, `be ${expected}`, describeKind(value), fix);
 }
 
+/**
+ * A class's public name: a jsii class's own fully qualified name, skipping the subclasses aws-cdk-lib's
+ * decorators wrap classes in (`Vpc2` extends `Vpc`).
+ */
+function className(ctor: any): string | undefined {
+  const rtti = Symbol.for('jsii.rtti');
+  for (let c = ctor; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    if (Object.prototype.hasOwnProperty.call(c, rtti)) return String(c[rtti]?.fqn ?? c.name).split('.').pop();
+    const parent = Object.getPrototypeOf(c);
+    // A wrapper of the same name (its parent carries the fully qualified name), else this class's own name.
+    if (!(parent?.name && c.name.replace(/\d+$/, '') === parent.name.replace(/\d+$/, ''))) return c.name;
+  }
+  return ctor?.name;
+}
+
 /** What a wrong object is, for a message: its construct path and class, or its type. */
 function describeKind(value: unknown): string {
   if (typeof value !== 'object' || value === null) return `${typeof value} ${String(value)}`;
-  const name = (value as any).constructor?.name ?? 'object';
+  // jsii classes carry their fully qualified name (aws-cdk-lib's bundled class names may carry a suffix).
+  const name = className((value as any).constructor) ?? 'object';
   const path = (value as any).node?.path;
   return path ? `${name} at ${path}` : name;
+}
+
+/** The candidate nearest to `value` by edit distance, if it is near enough to be a typo of it. */
+export function closestMatch(value: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(value.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(value.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** Kinds of construct-typed props, for `requireConstructKind` (jsii callers can pass any object). */
+export const KINDS = {
+  role: { is: (x: unknown) => hasString(x, 'roleArn'), expected: 'an iam.IRole', fix: 'pass a role, e.g. iam.Role.fromRoleArn(...)' },
+  key: { is: (x: unknown) => hasString(x, 'keyArn'), expected: 'a kms.IKey', fix: 'pass a key, e.g. kms.Key.fromKeyArn(...)' },
+  securityGroup: { is: (x: unknown) => hasString(x, 'securityGroupId'), expected: 'an ec2.ISecurityGroup', fix: 'pass security groups, e.g. ec2.SecurityGroup.fromSecurityGroupId(...)' },
+  vpc: { is: (x: unknown) => hasString(x, 'vpcId') && typeof (x as any).selectSubnets === 'function', expected: 'an ec2.IVpc', fix: 'pass the VPC (network.vpc for a RestrictedEgressVpc)' },
+};
+
+/** Checks the kind of each prop given: `{ role: [props.role, KINDS.role], ... }`. */
+export function requireKinds(checks: Record<string, [unknown, { is: (x: unknown) => boolean; expected: string; fix: string }]>): void {
+  for (const [prop, [value, kind]] of Object.entries(checks)) {
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => requireConstructKind(`${prop}[${i}]`, item, kind.is, kind.expected, kind.fix));
+    } else {
+      requireConstructKind(prop, value, kind.is, kind.expected, kind.fix);
+    }
+  }
+}
+
+function hasString(x: unknown, property: string): boolean {
+  return typeof x === 'object' && x !== null && typeof (x as any)[property] === 'string';
 }
