@@ -319,6 +319,18 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
     }
     this.connections = new ec2.Connections({ ...peers, defaultPort: ec2.Port.tcp(443) });
 
+    const region = Stack.of(this).region;
+    if (kind === S3EndpointKind.INTERFACE && (Token.isUnresolved(region) || region === 'us-east-1')) {
+      // In us-east-1 boto3, botocore and the AWS CLI default to S3's legacy global endpoint
+      // (s3.amazonaws.com; setting us_east_1_regional_endpoint, default "legacy"), which the interface
+      // endpoint's private DNS does not answer for: without a gateway endpoint those requests go nowhere.
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:s3InterfaceUsEast1',
+        `${Token.isUnresolved(region) ? 'If this stack is deployed in us-east-1: ' : ''}with S3EndpointKind.INTERFACE only, SDKs that default to S3's legacy global endpoint ` +
+        '(boto3 and the AWS CLI in us-east-1) cannot reach S3. Set AWS_S3_US_EAST_1_REGIONAL_ENDPOINT=regional for the workloads ' +
+        '(e.g. notebook.addOnStartCommands(\'echo "export AWS_S3_US_EAST_1_REGIONAL_ENDPOINT=regional" > /etc/profile.d/s3-regional.sh\') and in the kernels\' environment), ' +
+        'or use S3EndpointKind.GATEWAY or GATEWAY_AND_INTERFACE.');
+    }
+
     const statements = this.policy.statements(this);
     for (const statement of statements) {
       this.gateway?.addToPolicy(statement);

@@ -188,3 +188,23 @@ describe('validation', () => {
     expect(S3EndpointStrategy.isS3EndpointStrategy({})).toBe(false);
   });
 });
+
+describe('S3 interface endpoint only, in us-east-1', () => {
+  const build = (region: string | undefined, kind: S3EndpointKind) => {
+    const stack = new Stack(new App(), 'Test', region ? { env: { account: '123456789012', region } } : {});
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new S3EndpointStrategy(stack, 'S3', { vpc, kind });
+    return Annotations.fromStack(stack);
+  };
+  const warning = Match.stringLikeRegexp('SDKs that default to S3\'s legacy global endpoint .* AWS_S3_US_EAST_1_REGIONAL_ENDPOINT=regional');
+
+  test('warns in us-east-1 and in a region-agnostic stack, with the fix', () => {
+    build('us-east-1', S3EndpointKind.INTERFACE).hasWarning('/Test/S3', warning);
+    build(undefined, S3EndpointKind.INTERFACE).hasWarning('/Test/S3', Match.stringLikeRegexp('If this stack is deployed in us-east-1'));
+  });
+
+  test('says nothing in another region or with a gateway endpoint', () => {
+    build('eu-west-1', S3EndpointKind.INTERFACE).hasNoWarning('/Test/S3', warning);
+    build('us-east-1', S3EndpointKind.GATEWAY_AND_INTERFACE).hasNoWarning('/Test/S3', warning);
+  });
+});
