@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnResource, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, CfnResource, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -86,7 +86,11 @@ export interface DnsEgressAllowlistProps {
 
   /**
    * Priority of the rule group's association with the VPC, from 101 to 9899; DNS Firewall evaluates the
-   * VPC's rule groups from the lowest priority.
+   * VPC's rule groups from the lowest priority, and the first rule that matches a name decides. This
+   * group decides every name (its ALLOW is followed by a catch-all BLOCK or ALERT), so rule groups
+   * associated after it (a higher number: AWS-managed threat lists, Firewall Manager groups) never see a
+   * query. Give it a number above theirs to let them block first; a synth warning names the groups of
+   * this app it shadows (groups associated outside the app cannot be seen).
    *
    * @default 101 - evaluated before rule groups associated with default priorities
    */
@@ -160,11 +164,11 @@ export class DnsEgressAllowlist extends Construct {
 
   constructor(scope: Construct, id: string, props: DnsEgressAllowlistProps) {
     super(scope, id);
+    requireKinds({ vpc: [props.vpc, KINDS.vpc], queryLogKey: [props.queryLogKey, KINDS.key] });
     this.props = props;
     this.vpc = props.vpc;
     this.mode = props.mode ?? DnsFirewallMode.BLOCK;
     const priority = props.priority ?? MIN_PRIORITY;
-    requireKinds({ vpc: [props.vpc, KINDS.vpc], queryLogKey: [props.queryLogKey, KINDS.key] });
     validateIntegerInRange('priority', priority, MIN_PRIORITY, MAX_PRIORITY,
       `CloudFormation accepts association priorities from ${MIN_PRIORITY} to ${MAX_PRIORITY}`);
     if (this.mode === DnsFirewallMode.ALERT && props.queryLogging === false) {
@@ -229,6 +233,7 @@ export class DnsEgressAllowlist extends Construct {
     }
     if (props.failOpen) this.enableFailOpen(association);
     this.node.addValidation({ validate: () => this.validateDomains() });
+    Aspects.of(this).add({ visit: (node) => { if (node === association) this.warnShadowedGroups(association); } });
   }
 
   /** Every name on the allowlist, as CloudFormation will receive it (deploy-time values as tokens). */
@@ -278,6 +283,22 @@ export class DnsEgressAllowlist extends Construct {
         'SageMaker resolves its endpoints\' names and would break: add the endpoints first, name domains, use DnsFirewallMode.ALERT, or set allowEmptyAllowlist');
     }
     return errors;
+  }
+
+  /**
+   * Rule groups of this app on the same VPC with a higher priority number are evaluated after this one,
+   * whose catch-all decides every name first: they never apply.
+   */
+  private warnShadowedGroups(association: route53resolver.CfnFirewallRuleGroupAssociation): void {
+    const stack = Stack.of(this);
+    const shadowed = this.node.root.node.findAll()
+      .filter((c): c is route53resolver.CfnFirewallRuleGroupAssociation => c instanceof route53resolver.CfnFirewallRuleGroupAssociation && c !== association)
+      .filter((other) => JSON.stringify(Stack.of(other).resolve(other.vpcId)) === JSON.stringify(stack.resolve(association.vpcId)))
+      .filter((other) => !Token.isUnresolved(other.priority) && !Token.isUnresolved(association.priority) && other.priority > association.priority);
+    if (shadowed.length === 0) return;
+    Annotations.of(this).addWarningV2('cdk-sagemaker-egress:dnsAllowlistShadowsRuleGroups',
+      `The allowlist (priority ${association.priority}) decides every name before the DNS Firewall rule groups associated after it on this VPC, which then never apply: ` +
+      `${shadowed.map((o) => `${o.node.path} (priority ${o.priority})`).join(', ')}. Give the allowlist a priority above theirs to let them block first.`);
   }
 
   private rejectSecondAllowlist(): void {

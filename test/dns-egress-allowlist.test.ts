@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53resolver from 'aws-cdk-lib/aws-route53resolver';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
@@ -368,5 +369,25 @@ describe('DnsEgressAllowlist rejects bad input at synth', () => {
     const vpc = isolated(stack);
     new DnsEgressAllowlist(stack, 'First', { vpc });
     expect(() => new DnsEgressAllowlist(stack, 'Second', { vpc })).toThrow(/vpc must have one DnsEgressAllowlist only.*add the names to Test\/First/);
+  });
+});
+
+describe('priority relative to other DNS Firewall rule groups', () => {
+  const build = (allowlistPriority: number | undefined, otherPriority: number) => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const network = new RestrictedEgressVpc(stack, 'Network');
+    new route53resolver.CfnFirewallRuleGroupAssociation(stack, 'ThreatList', {
+      firewallRuleGroupId: 'rslvr-frg-0123456789abcdef', vpcId: network.vpc.vpcId, priority: otherPriority,
+    });
+    new DnsEgressAllowlist(stack, 'Dns', { vpc: network.vpc, priority: allowlistPriority });
+    return Annotations.fromStack(stack);
+  };
+
+  test('warns when the allowlist decides every name before a rule group of the app (it never applies)', () => {
+    build(undefined, 500).hasWarning('/Test/Dns', Match.stringLikeRegexp('\\(priority 101\\) decides every name .* Test/ThreatList \\(priority 500\\)'));
+  });
+
+  test('a rule group evaluated first is not shadowed', () => {
+    build(600, 500).hasNoWarning('/Test/Dns', Match.stringLikeRegexp('decides every name'));
   });
 });
