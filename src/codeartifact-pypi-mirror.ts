@@ -1,14 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnResource, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as codeartifact from 'aws-cdk-lib/aws-codeartifact';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
+import { DataPerimeter } from './data-perimeter';
 import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
+import { endpointPolicyStatements } from './private/endpoint-policies';
 import { createKey } from './private/kms-key';
 import {
   invalid, KINDS, requireConstructKind, requireKinds, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
@@ -57,10 +59,23 @@ export interface CodeArtifactPypiMirrorProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
+   * The data perimeter of the two endpoints the mirror creates with a bare `vpc`: only principals of the
+   * perimeter may call CodeArtifact through them, on resources of the perimeter (and the mirror's domain
+   * when `existingDomainOwner` is another account). With a `network`, its own perimeter applies.
+   *
+   * @default DataPerimeter.account() - principals and resources of the stack's account
+   */
+  readonly perimeter?: DataPerimeter;
+
+  /**
    * Name of the CodeArtifact domain to create: 2 to 50 lowercase letters, digits and hyphens, starting
    * with a letter. The name is part of the repository's public DNS name: put nothing sensitive in it.
    *
-   * @default - a name generated from the construct path
+   * A fixed name collides, on a redeploy after the stack was deleted, with the domain the removal policy
+   * kept: then pass that domain as `existingDomainName` instead.
+   *
+   * @default - a name from the construct path and the stack's id, which is new each time the stack is
+   * created, so that deleting and redeploying the stack never collides with a kept domain
    */
   readonly domainName?: string;
 
@@ -176,11 +191,11 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
 
   constructor(scope: Construct, id: string, props: CodeArtifactPypiMirrorProps) {
     super(scope, id);
+    requireKinds({ encryptionKey: [props.encryptionKey, KINDS.key] });
     const placement = placementOf(props);
     this.vpc = placement.vpc;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.tokenRefreshInterval = props.tokenRefreshInterval ?? Duration.hours(1);
-    requireKinds({ encryptionKey: [props.encryptionKey, KINDS.key] });
     validateRefreshInterval(this.tokenRefreshInterval);
 
     const repositoryName = props.repositoryName ?? 'pypi';
@@ -219,6 +234,11 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
       const domainName = props.domainName ?? generatedDomainName(this);
       this.createdDomainName = domainName;
       validateCodeArtifactDomainName('domainName', domainName);
+      if (props.domainName !== undefined && removalPolicy !== RemovalPolicy.DESTROY) {
+        Annotations.of(this).addWarningV2('cdk-sagemaker-egress:fixedDomainNameKept',
+          `The domain "${props.domainName}" is kept when the stack is deleted (removalPolicy), so redeploying the stack after a delete fails: the name is taken. ` +
+          'Then deploy with existingDomainName set to it, or leave domainName unset (a name unique to each creation of the stack).');
+      }
       this.encryptionKey = props.encryptionKey ?? createKey(this, 'Key', {
         description: 'Encrypts the packages of a CodeArtifact domain (PyPI mirror)',
         enableKeyRotation: true,
@@ -287,21 +307,48 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
 
     const network = props.network;
     this.network = network;
+    // A domain of another account is outside an account perimeter: its ARNs are allowed by name. (Its
+    // repositories and packages are named `repository/<domain>/...` and `package/<domain>/...`.)
+    const domainArns = props.existingDomainOwner !== undefined && props.existingDomainOwner !== Stack.of(this).account
+      ? ['domain', 'repository', 'package'].map((type) => Stack.of(this).formatArn({
+        service: 'codeartifact', account: this.domainOwner, resource: type, resourceName: type === 'domain' ? this.domainName : `${this.domainName}/*`,
+      }))
+      : [];
     if (network) {
       if (props.vpcSubnets) {
         invalid('vpcSubnets', 'be left out with a network (its endpoints go in the network\'s workload subnets)', JSON.stringify(props.vpcSubnets),
           'remove vpcSubnets');
       }
-      this.apiEndpoint = network.addInterfaceEndpoint('CodeartifactApiEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API });
-      this.repositoriesEndpoint = network.addInterfaceEndpoint('CodeartifactRepositoriesEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES });
+      if (props.perimeter) {
+        invalid('perimeter', 'be left out with a network (the network\'s perimeter applies to the endpoints it holds)', props.perimeter.name,
+          'remove perimeter, or set it on the network (RestrictedEgressVpc or WorkloadNetwork perimeter)');
+      }
+      this.apiEndpoint = network.addInterfaceEndpoint('CodeartifactApiEndpoint', {
+        service: ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API, allowedResourceArns: domainArns,
+      });
+      this.repositoriesEndpoint = network.addInterfaceEndpoint('CodeartifactRepositoriesEndpoint', {
+        service: ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES, allowedResourceArns: domainArns,
+      });
       this.connections = new ec2.Connections({ securityGroups: network.connections.securityGroups, defaultPort: ec2.Port.tcp(443) });
     } else {
       const group = closedSecurityGroup(this, 'EndpointSecurityGroup', this.vpc,
         'CodeArtifact interface endpoints: HTTPS from workloads configured for the PyPI mirror');
       const subnets = workloadSubnetSelection(placement, props.vpcSubnets);
-      const endpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, endpointId, {
-        vpc: this.vpc, service, subnets, securityGroups: [group], privateDnsEnabled: true, open: false,
-      });
+      const perimeter = props.perimeter ?? DataPerimeter.account();
+      if (!perimeter.enabled) {
+        Annotations.of(this).addWarningV2('cdk-sagemaker-egress:noDataPerimeter',
+          'perimeter is DataPerimeter.none(): the CodeArtifact endpoints keep AWS\'s default policy (any principal, any resource), so code with another account\'s credentials can publish packages to that account\'s repositories through them. ' +
+          'Use DataPerimeter.account() (the default) or DataPerimeter.organization(orgId).');
+      }
+      const endpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService) => {
+        const created = new ec2.InterfaceVpcEndpoint(this, endpointId, {
+          vpc: this.vpc, service, subnets, securityGroups: [group], privateDnsEnabled: true, open: false,
+        });
+        if (perimeter.enabled) {
+          for (const statement of endpointPolicyStatements(this, service, perimeter, domainArns)) created.addToPolicy(statement);
+        }
+        return created;
+      };
       this.apiEndpoint = endpoint('ApiEndpoint', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API);
       this.repositoriesEndpoint = endpoint('RepositoriesEndpoint', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_REPOSITORIES);
       this.connections = new ec2.Connections({ securityGroups: [group], defaultPort: ec2.Port.tcp(443) });
@@ -480,10 +527,17 @@ function validateRefreshInterval(interval: Duration): void {
   }
 }
 
-/** A domain name from the construct path: lowercase, starting with a letter, at most 50 characters. */
+/**
+ * A domain name from the construct path and the first group of the stack id's UUID (8 hex digits, new
+ * each time the stack is created, stable across updates): lowercase, starting with a letter, at most
+ * 50 characters. Domains are kept when the stack is deleted, and names are unique per account and region.
+ */
 function generatedDomainName(scope: Construct): string {
-  const unique = Names.uniqueResourceName(scope, { maxLength: 50, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
-  return /^[a-z]/.test(unique) ? unique : `d${unique.slice(0, 49)}`;
+  const unique = Names.uniqueResourceName(scope, { maxLength: 41, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
+  const base = /^[a-z]/.test(unique) ? unique : `d${unique.slice(0, 40)}`;
+  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return Fn.join('-', [base, Fn.select(0, Fn.split('-', stackUuid))]);
 }
 
 function isConstruct(x: unknown): x is IConstruct {

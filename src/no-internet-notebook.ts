@@ -1,4 +1,4 @@
-import { Annotations, Aws, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,8 @@ import { invalid, KINDS, requireKinds, validateIntegerInRange, validateMlInstanc
 import { allowAwsEndpoints, Placement, placementOf, workloadSubnetSelection } from './private/workload-access';
 import { IWorkloadNetwork } from './workload-network';
 
+/** Lifecycle configurations per stack, by their resolved scripts (see `attachLifecycleConfig`). */
+const SHARED_LIFECYCLE_CONFIGS = new WeakMap<Stack, Map<string, sagemaker.CfnNotebookInstanceLifecycleConfig>>();
 /** SageMaker's limits on a notebook instance's ML storage volume, in GB. */
 const MIN_VOLUME_GB = 5;
 const MAX_VOLUME_GB = 16384;
@@ -176,9 +178,9 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
       `SageMaker accepts ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB} GB`);
     validateSageMakerName('notebookInstanceName', props.notebookInstanceName, 63);
 
+    requireKinds({ role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup] });
     const placement = placementOf(props);
     this.vpc = placement.vpc;
-    requireKinds({ role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup] });
     this.subnet = this.selectSubnet(placement, props.vpcSubnets);
 
     this.encryptionKey = props.encryptionKey ?? createKey(this, 'VolumeKey', {
@@ -226,9 +228,21 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
     this.notebookInstanceName = notebook.attrNotebookInstanceName;
     this.notebookInstanceArn = notebook.ref;
 
-    if (this.onCreateCommands.length > 0 || this.onStartCommands.length > 0) {
-      this.ensureLifecycleConfig();
+    if (this.executionPolicy) {
+      // sagemaker.get_execution_role() reads the instance's name from /opt/ml/metadata/resource-metadata.json
+      // and asks DescribeNotebookInstance for its RoleArn; refused, it falls back to IAM's GetRole on IAM's
+      // global endpoint, which has no VPC endpoint, and hangs (SageMaker Python SDK, Session.get_caller_identity_arn).
+      // A policy of its own: it names the instance, which waits for the execution policy.
+      new iam.ManagedPolicy(this, 'SelfDescribePolicy', {
+        description: 'Lets a SageMaker notebook instance describe itself (sagemaker.get_execution_role())',
+        roles: [this.role],
+        statements: [new iam.PolicyStatement({ actions: ['sagemaker:DescribeNotebookInstance'], resources: [this.notebookInstanceArn] })],
+      });
     }
+
+    // The lifecycle configuration is chosen once every command is known (commands can be added after
+    // construction): at synth, before values are resolved.
+    Aspects.of(this).add({ visit: (node) => { if (node === this) this.attachLifecycleConfig(); } });
     this.node.addValidation({ validate: () => this.validateLifecycleScripts() });
   }
 
@@ -237,7 +251,6 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
    */
   public addOnCreateCommands(...commands: string[]): void {
     this.onCreateCommands.push(...commands);
-    this.ensureLifecycleConfig();
   }
 
   /**
@@ -245,7 +258,6 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
    */
   public addOnStartCommands(...commands: string[]): void {
     this.onStartCommands.push(...commands);
-    this.ensureLifecycleConfig();
   }
 
   /** Adds shell commands to the script run at every start (`addOnStartCommands()`). */
@@ -297,12 +309,25 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
     return { role, policy };
   }
 
-  private ensureLifecycleConfig(): void {
-    if (this.lifecycleConfig) return;
-    this.lifecycleConfig = new sagemaker.CfnNotebookInstanceLifecycleConfig(this, 'LifecycleConfig', {
-      onCreate: Lazy.any({ produce: () => this.onCreateCommands.length ? [{ content: lifecycleContent(this.onCreateCommands) }] : undefined }),
-      onStart: Lazy.any({ produce: () => this.onStartCommands.length ? [{ content: lifecycleContent(this.onStartCommands) }] : undefined }),
-    });
+  /**
+   * One lifecycle configuration per distinct pair of scripts in a stack: notebooks with the same commands
+   * (e.g. all configured for one PyPI mirror, whose login script is 13 KB) share it, so a stack of many
+   * notebooks stays far below CloudFormation's template size limit. The first notebook of a kind holds it.
+   */
+  private attachLifecycleConfig(): void {
+    if (this.lifecycleConfig || (this.onCreateCommands.length === 0 && this.onStartCommands.length === 0)) return;
+    const stack = Stack.of(this);
+    const onCreate = this.onCreateCommands.length ? [{ content: lifecycleContent(this.onCreateCommands) }] : undefined;
+    const onStart = this.onStartCommands.length ? [{ content: lifecycleContent(this.onStartCommands) }] : undefined;
+    const key = JSON.stringify(stack.resolve({ onCreate, onStart }));
+    let shared = SHARED_LIFECYCLE_CONFIGS.get(stack);
+    if (!shared) SHARED_LIFECYCLE_CONFIGS.set(stack, shared = new Map());
+    let config = shared.get(key);
+    if (!config) {
+      config = new sagemaker.CfnNotebookInstanceLifecycleConfig(this, 'LifecycleConfig', { onCreate, onStart });
+      shared.set(key, config);
+    }
+    this.lifecycleConfig = config;
   }
 
   private validateLifecycleScripts(): string[] {

@@ -1,5 +1,5 @@
 import { App, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -47,8 +47,13 @@ describe('CodeArtifactPypiMirror defaults, in a RestrictedEgressVpc without inte
 
   test('a domain under a new customer-managed key with rotation, kept when it leaves the stack but not when its creation rolls back', () => {
     template.hasResource('AWS::CodeArtifact::Domain', {
-      Properties: { DomainName: Match.stringLikeRegexp('^[a-z][a-z0-9-]{0,48}[a-z0-9]$'), EncryptionKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('MirrorKey'), 'Arn'] } },
-      // Fixed names: a domain retained after a failed first deployment would block the next one.
+      Properties: {
+        // The construct path, then the first group of the stack id's UUID: a redeploy after a delete gets a
+        // new name instead of colliding with the kept domain.
+        DomainName: { 'Fn::Join': ['-', [Match.stringLikeRegexp('^[a-z][a-z0-9-]{0,40}$'), { 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }]] },
+        EncryptionKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('MirrorKey'), 'Arn'] },
+      },
+      // Kept: a domain retained after a failed first deployment would block the next one.
       DeletionPolicy: 'RetainExceptOnCreate',
     });
     template.allResources('AWS::CodeArtifact::Repository', { DeletionPolicy: 'RetainExceptOnCreate' });
@@ -124,9 +129,9 @@ describe('CodeArtifactPypiMirror defaults, in a RestrictedEgressVpc without inte
     expect(script).toContain("cat > /usr/local/bin/codeartifact-pip-login <<'CDK_SAGEMAKER_EGRESS_PIP_LOGIN_SCRIPT'\n#!/bin/bash\n# cdk-sagemaker-egress: log pip in");
     const start = script.split('\n').find((l) => l.startsWith('/usr/local/bin/codeartifact-pip-login start '));
     expect(start).toBeDefined();
-    // Literal names (the notebook depends on the domain and repository instead), single-quoted.
+    // The names as the stack resolves them (the notebook depends on the domain and repository), single-quoted.
     const domainName = Object.values(template.findResources('AWS::CodeArtifact::Domain'))[0].Properties.DomainName;
-    expect(start).toContain(`--domain '${domainName}' --domain-owner '123456789012' --repository 'pypi' --region 'eu-west-1' `);
+    expect(start).toContain(`--domain '<${JSON.stringify(domainName)}>' --domain-owner '123456789012' --repository 'pypi' --region 'eu-west-1' `);
     expect(start).toContain('--pip-config /etc/pip.conf --mode 644 --state-dir /var/lib/codeartifact-pip-login --max-age 3600 --check-every 300 --scheduler auto');
   });
 
@@ -357,5 +362,42 @@ describe('CodeArtifactPypiMirror rejects bad input at synth', () => {
     const mirror = new CodeArtifactPypiMirror(stack, 'Mirror', { vpc: ec2.Vpc.fromVpcAttributes(stack, 'A', attrs) });
     const notebook = new NoInternetNotebook(stack, 'Notebook', { vpc: ec2.Vpc.fromVpcAttributes(stack, 'B', attrs) });
     expect(() => mirror.configurePip(notebook)).not.toThrow();
+  });
+});
+
+test('a fixed domain name kept on delete warns that a redeploy collides, with the way out', () => {
+  const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const network = new RestrictedEgressVpc(stack, 'Network');
+  new CodeArtifactPypiMirror(stack, 'Mirror', { network, domainName: 'ml-packages' });
+  Annotations.fromStack(stack).hasWarning('/Test/Mirror', Match.stringLikeRegexp('"ml-packages" is kept when the stack is deleted .* deploy with existingDomainName'));
+  const destroyed = new Stack(new App(), 'Test2', { env: { account: '123456789012', region: 'eu-west-1' } });
+  new CodeArtifactPypiMirror(destroyed, 'Mirror', { network: new RestrictedEgressVpc(destroyed, 'Network'), domainName: 'ml-packages', removalPolicy: RemovalPolicy.DESTROY });
+  Annotations.fromStack(destroyed).hasNoWarning('/Test2/Mirror', Match.stringLikeRegexp('is kept when the stack is deleted'));
+});
+
+describe('notebooks configured alike share one lifecycle configuration', () => {
+  const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const network = new RestrictedEgressVpc(stack, 'Network');
+  const mirror = new CodeArtifactPypiMirror(stack, 'Mirror', { network });
+  const notebooks = Array.from({ length: 40 }, (_, i) => new NoInternetNotebook(stack, `Notebook${i}`, { network }));
+  notebooks.forEach((notebook) => mirror.configurePip(notebook));
+  mirror.configurePip(notebooks[0]); // a second call changes nothing
+  notebooks[39].addOnStartCommands('echo "this one differs"');
+  const template = Template.fromStack(stack);
+
+  test('one configuration for the 39 alike, one for the one that differs, each script once', () => {
+    const configs = template.findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig');
+    expect(Object.keys(configs)).toHaveLength(2);
+    const used = Object.values(template.findResources('AWS::SageMaker::NotebookInstance'))
+      .map((n: any) => n.Properties.LifecycleConfigName['Fn::GetAtt'][0]);
+    expect(new Set(used.slice(0, 39)).size).toBe(1);
+    expect(used[39]).not.toEqual(used[0]);
+    for (const config of Object.values(configs) as any[]) {
+      expect(scriptText(config.Properties.OnStart[0].Content).split('codeartifact-pip-login start').length).toBe(2);
+    }
+  });
+
+  test('40 notebooks stay far below CloudFormation\'s 1 MB template limit (each used to carry its own 13 KB script)', () => {
+    expect(JSON.stringify(template.toJSON()).length).toBeLessThan(600_000);
   });
 });

@@ -20,6 +20,15 @@ describe('NoInternetNotebook defaults', () => {
   const notebook = new NoInternetNotebook(stack, 'Notebook', { network });
   const template = Template.fromStack(stack);
 
+  test('may describe itself, so sagemaker.get_execution_role() needs no IAM endpoint', () => {
+    const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { PolicyDocument: { Statement: [{ Action: 'sagemaker:DescribeNotebookInstance', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('^Notebook') } }] } },
+    });
+    expect(Object.keys(policies)).toHaveLength(1);
+    const [policy] = Object.values(policies) as any[];
+    expect(JSON.stringify(policy.Properties.Roles)).toMatch(/NotebookExecutionRole/);
+  });
+
   test('disables direct internet access and root access, requires IMDSv2, encrypts the volume', () => {
     template.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
       DirectInternetAccess: 'Disabled',
@@ -132,6 +141,8 @@ describe('NoInternetNotebook options', () => {
     // flow-log role + aws-cdk-lib's default-SG provider role + the prefix-list lookup's provider role; no notebook role
     template.resourceCountIs('AWS::IAM::Role', 3);
     expect(Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('Notebook'))).toEqual([]);
+    // nor a policy for a role it did not create
+    expect(Object.keys(template.findResources('AWS::IAM::ManagedPolicy')).filter((id) => id.startsWith('Notebook'))).toEqual([]);
     template.resourceCountIs('AWS::SageMaker::NotebookInstance', 1);
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     expect(notebook.role).toBe(role);
