@@ -1,6 +1,7 @@
 export * from './endpoint-set';
 export * from './nacl-tightening';
 export * from './s3-endpoint-strategy';
+export * from './data-perimeter';
 export * from './workload-network';
 export * from './restricted-egress-vpc';
 export * from './no-internet-notebook';

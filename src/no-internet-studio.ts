@@ -9,6 +9,7 @@ import { EndpointSet } from './endpoint-set';
 import { NoInternetStudioDomainDeletionFunction } from './no-internet-studio.domain-deletion-function';
 import { IPipConfigurable, PipEnvironment } from './pip-configurable';
 import { acknowledgeNagFindings } from './private/acknowledge';
+import { awsImageRegistryAccounts } from './private/endpoint-policies';
 import { createKey } from './private/kms-key';
 import { lifecycleContent, lifecycleScriptErrors } from './private/lifecycle-script';
 import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
@@ -471,6 +472,7 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
     ];
     if (jumpStart) {
       const buckets = [`jumpstart-cache-prod-${Aws.REGION}`, `jumpstart-private-cache-prod-${Aws.REGION}`];
+      const imageRegistryAccounts = [Aws.ACCOUNT_ID, ...awsImageRegistryAccounts(Stack.of(this).region)];
       policy.addStatements(
         // JumpStart's catalogue is SageMaker's public hub, owned by the account `aws`.
         new iam.PolicyStatement({
@@ -484,15 +486,44 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
           actions: ['s3:GetObject', 's3:ListBucket'],
           resources: buckets.flatMap((b) => [`arn:${Aws.PARTITION}:s3:::${b}`, `arn:${Aws.PARTITION}:s3:::${b}/*`]),
         }),
+        // A model is where hosting's network is decided: SageMaker runs an endpoint's containers with its
+        // model's VpcConfig and EnableNetworkIsolation. Service Authorization Reference, "Actions,
+        // resources, and condition keys for Amazon SageMaker AI"
+        // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html):
+        // CreateModel takes sagemaker:NetworkIsolation, sagemaker:VpcSecurityGroupIds and
+        // sagemaker:VpcSubnets; CreateEndpointConfig and CreateEndpoint take none of them (the model
+        // decides). So models are created only in the domain's subnets with the domain's security groups,
+        // or with network isolation (no network at all). CreateTrainingJob and CreateProcessingJob take the
+        // same three keys and are not granted (JumpStart deploys; add them with the same conditions to
+        // fine-tune); CreateTransformJob takes none of them (only sagemaker:ModelArn) and is not granted.
         new iam.PolicyStatement({
           sid: 'JumpStartDeploy',
           actions: [
-            'sagemaker:CreateModel', 'sagemaker:DescribeModel', 'sagemaker:DeleteModel',
+            'sagemaker:DescribeModel', 'sagemaker:DeleteModel',
             'sagemaker:CreateEndpointConfig', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig',
             'sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint',
             'sagemaker:InvokeEndpoint',
           ],
           resources: deployResources,
+        }),
+        new iam.PolicyStatement({
+          sid: 'JumpStartModelInDomainVpc',
+          actions: ['sagemaker:CreateModel'],
+          resources: [arn('model/*')],
+          conditions: {
+            'ForAllValues:StringEquals': {
+              'sagemaker:VpcSubnets': this.subnets.map((subnet) => subnet.subnetId),
+              'sagemaker:VpcSecurityGroupIds': this.connections.securityGroups.map((group) => group.securityGroupId),
+            },
+            // ForAllValues is true when the key is absent (no VpcConfig): require both.
+            'Null': { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VpcSecurityGroupIds': 'false' },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'JumpStartModelIsolated',
+          actions: ['sagemaker:CreateModel'],
+          resources: [arn('model/*')],
+          conditions: { Bool: { 'sagemaker:NetworkIsolation': 'true' } },
         }),
         // JumpStart deploys with the same role as the model's execution role.
         new iam.PolicyStatement({
@@ -501,12 +532,15 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
           resources: [role.roleArn],
           conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
         }),
-        // As a model's execution role: pull the inference image from AWS's Deep Learning Containers
-        // registries (AWS accounts that differ by region; a pull also needs the repository's own policy).
+        // As a model's execution role: pull the inference image from this account's registry or from the
+        // AWS-owned Deep Learning Containers registry of the region (awsImageRegistryAccounts: the source
+        // is in ./private/endpoint-policies.ts; every one of them for an environment-agnostic stack). An
+        // image of another AWS-owned registry (e.g. SageMaker's built-in algorithms, "Docker Registry
+        // Paths and Example Code") needs a grant of its repository ARN to the role.
         new iam.PolicyStatement({
           sid: 'ModelImagePull',
           actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-          resources: [`arn:${Aws.PARTITION}:ecr:${Aws.REGION}:*:repository/*`],
+          resources: imageRegistryAccounts.map((account) => `arn:${Aws.PARTITION}:ecr:${Aws.REGION}:${account}:repository/*`),
         }),
         new iam.PolicyStatement({
           sid: 'ModelImageAuth',
@@ -524,7 +558,11 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
         { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint-config/*]', reason: 'JumpStart names the endpoint configurations it deploys at run time; confined to this account and region.' },
         { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/*]', reason: 'JumpStart names the endpoints it deploys at run time; confined to this account and region.' },
         { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/*]', reason: 'SageMaker hosting writes a deployed endpoint\'s logs to /aws/sagemaker/Endpoints/<endpoint name>, named at run time.' },
-        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:*:repository/*]', reason: 'JumpStart\'s inference images live in AWS-owned Deep Learning Containers registries whose account differs by region; pulls are read-only and also need the registry\'s own policy.' },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]', reason: 'Models may run images of this account\'s registry, whose repositories are named by their users; pulls are read-only.' },
+        ...awsImageRegistryAccounts(Stack.of(this).region).map((account) => ({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:${account}:repository/*]`,
+          reason: 'JumpStart\'s inference images live in the AWS-owned Deep Learning Containers registry of the region, one repository per framework; pulls are read-only and also need the registry\'s own policy.',
+        })),
       );
     }
     acknowledgeNagFindings(policy.node.defaultChild as iam.CfnManagedPolicy, acks);

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IDependable } from 'constructs';
+import { DataPerimeter } from './data-perimeter';
 import { EndpointSet } from './endpoint-set';
 import { NaclTightening } from './nacl-tightening';
 import { acknowledgeNagFindings, cfnResourceOf } from './private/acknowledge';
@@ -181,6 +182,15 @@ export interface RestrictedEgressVpcProps {
    * @default NaclTightening.off()
    */
   readonly naclTightening?: NaclTightening;
+
+  /**
+   * The data perimeter of the interface endpoints the VPC creates: every one gets a policy that lets
+   * only principals of the perimeter reach resources of the perimeter (plus the AWS-owned resources the
+   * service needs), so that credentials of another account cannot use them to send data out.
+   *
+   * @default DataPerimeter.account() - principals and resources of the stack's account
+   */
+  readonly perimeter?: DataPerimeter;
 }
 
 /**
@@ -329,6 +339,7 @@ export class RestrictedEgressVpc extends Construct implements IWorkloadNetwork {
       s3Endpoint: props.s3Endpoint,
       s3EndpointPolicy: props.s3EndpointPolicy,
       naclTightening: props.naclTightening,
+      perimeter: props.perimeter,
       natSubnets: internetEgress.viaNatGateway && props.naclTightening?.enabled ? { subnetGroupName: EGRESS_SUBNET_GROUP } : undefined,
     });
     this.workloadSubnets = this.network.workloadSubnets;

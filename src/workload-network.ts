@@ -1,10 +1,13 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, DependencyGroup, IConstruct, IDependable } from 'constructs';
+import { DataPerimeter } from './data-perimeter';
 import { EndpointSet } from './endpoint-set';
 import { NaclTightening } from './nacl-tightening';
 import { acknowledgeNagFindings } from './private/acknowledge';
 import { closedSecurityGroup } from './private/closed-security-group';
+import { allowedResourcesStatement, endpointActions, endpointPolicyStatements, principalCondition } from './private/endpoint-policies';
 import { validateEndpointService, warnUnknownRegion } from './private/known-services';
 import { NACL_RULE_BLOCK_SIZE, NaclRangeSync } from './private/nacl-range-sync';
 import { invalid, requireConstructKind, validateIntegerInRange } from './private/validation';
@@ -36,6 +39,26 @@ export interface NaclDestinationOptions {
 export interface WorkloadInterfaceEndpointOptions {
   /** The service, e.g. `ec2.InterfaceVpcEndpointAwsService.ECR`. */
   readonly service: ec2.IInterfaceVpcEndpointService;
+
+  /**
+   * The endpoint's policy, exactly these statements (use `iam.AnyPrincipal` as the principal, as
+   * endpoint policies do), instead of the network's `perimeter` policy for the service. Only when the
+   * endpoint is created by this call: a service the network already has keeps its policy.
+   *
+   * @default - the policy of the network's `perimeter` for the service (none with `DataPerimeter.none()`)
+   */
+  readonly policyStatements?: iam.PolicyStatement[];
+
+  /**
+   * ARNs of resources outside the perimeter that principals of the perimeter may reach through the
+   * endpoint (the service's actions only), e.g. a CodeArtifact domain of another account, or an AWS-owned
+   * ECR registry (`arn:aws:ecr:<region>:<account>:repository/*`). Added to the endpoint's perimeter policy,
+   * also when the network created the endpoint before; nothing is added to an endpoint without a
+   * perimeter policy (`DataPerimeter.none()`, custom `policyStatements`, existing endpoints).
+   *
+   * @default - none
+   */
+  readonly allowedResourceArns?: string[];
 }
 
 /** An interface endpoint the VPC already has, so that the network uses it instead of creating one. */
@@ -165,6 +188,15 @@ export interface WorkloadNetworkProps {
    * @default - none: only the workload subnets' NACL is tightened
    */
   readonly natSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The data perimeter of the interface endpoints the network creates: every one gets a policy that
+   * lets only principals of the perimeter reach resources of the perimeter (plus the AWS-owned resources
+   * the service needs). Endpoints in `existingInterfaceEndpoints` keep their own policies.
+   *
+   * @default DataPerimeter.account() - principals and resources of the stack's account
+   */
+  readonly perimeter?: DataPerimeter;
 }
 
 /**
@@ -202,11 +234,15 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
   public readonly workloadNetworkAcl?: ec2.INetworkAcl;
   /** The NACL of the NAT subnets, when tightened and `natSubnets` are given. */
   public readonly natNetworkAcl?: ec2.INetworkAcl;
+  /** The data perimeter of the interface endpoints the network creates. */
+  public readonly perimeter: DataPerimeter;
 
   private readonly endpointSubnets: ec2.SubnetSelection;
   private readonly endpoints = new Map<string, ec2.IInterfaceVpcEndpoint>();
   /** Endpoints given as existing: workloads are registered with their own security groups. */
   private readonly existingEndpoints: ec2.IInterfaceVpcEndpoint[] = [];
+  /** Endpoints this network created under its perimeter policy (by service name): they take `allowedResourceArns`. */
+  private readonly perimeterEndpoints = new Map<string, { endpoint: ec2.InterfaceVpcEndpoint; actions: string[] }>();
   /** Security groups registered with `allowWorkload()`: each is one inbound rule of the endpoint security group. */
   private readonly registeredGroups = new Set<string>();
   /** Destinations registered for the tightened NACLs (S3 ranges first), for the synth-time budget. */
@@ -224,6 +260,12 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
       'pass the VPC itself (e.g. ec2.Vpc.fromLookup(...)); a RestrictedEgressVpc is already a network and needs no WorkloadNetwork');
     const vpc = props.vpc;
     this.vpc = vpc;
+    this.perimeter = props.perimeter ?? DataPerimeter.account();
+    if (!this.perimeter.enabled) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:noDataPerimeter',
+        'perimeter is DataPerimeter.none(): the interface endpoints keep AWS\'s default policy (any principal, any resource), so code with another account\'s credentials can send data out through them (e.g. logs:PutLogEvents, sts:AssumeRole into that account). ' +
+        'Use DataPerimeter.account() (the default) or DataPerimeter.organization(orgId).');
+    }
 
     this.workloadSubnets = props.vpcSubnets ?? defaultWorkloadSubnets(vpc);
     const workloadSubnets = vpc.selectSubnets(this.workloadSubnets).subnets;
@@ -314,8 +356,13 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
       this.addEndpointSet(set);
     }
     if (this.existingEndpoints.length > 0) {
-      Annotations.of(this).addInfo('Existing interface endpoints used, not created: ' +
-        `${(props.existingInterfaceEndpoints ?? []).map((e) => serviceLabel(e.service)).join(', ')}.`);
+      const existingServices = (props.existingInterfaceEndpoints ?? []).map((e) => serviceLabel(e.service)).join(', ');
+      Annotations.of(this).addInfo(`Existing interface endpoints used, not created: ${existingServices}.`);
+      if (this.perimeter.enabled) {
+        Annotations.of(this).addWarningV2('cdk-sagemaker-egress:existingEndpointPolicies',
+          `The data perimeter (${this.perimeter.name}) covers only the endpoints the network creates: the existing endpoints for ${existingServices} keep their own policies, which the library does not see. ` +
+          'Give them a policy that allows only principals and resources of your perimeter (aws:PrincipalAccount/aws:ResourceAccount or aws:PrincipalOrgID/aws:ResourceOrgID), or let the network create them.');
+      }
     }
 
     this.node.addValidation({ validate: () => this.validateEndpointGroupRules() });
@@ -342,7 +389,17 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
   public addInterfaceEndpoint(id: string, options: WorkloadInterfaceEndpointOptions): ec2.IInterfaceVpcEndpoint {
     validateEndpointService('service', options.service);
     const existing = this.endpoints.get(options.service.name);
-    if (existing) return existing;
+    if (existing) {
+      if (options.policyStatements) {
+        invalid('policyStatements', 'be given only when the endpoint is created (the network already has one for this service, with its policy)',
+          serviceLabel(options.service), 'use allowedResourceArns to let principals of the perimeter reach more resources, or create the network with endpointSets that leave the service out and add the endpoint first');
+      }
+      const ours = this.perimeterEndpoints.get(options.service.name);
+      if (ours && options.allowedResourceArns?.length) {
+        ours.endpoint.addToPolicy(allowedResourcesStatement(principalCondition(this, this.perimeter), ours.actions, options.allowedResourceArns));
+      }
+      return existing;
+    }
     const endpoint = new ec2.InterfaceVpcEndpoint(this, id, {
       vpc: this.vpc,
       service: options.service,
@@ -352,6 +409,16 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
       // Do not open the endpoint to the whole VPC CIDR: workloads are registered one by one.
       open: false,
     });
+    if (options.policyStatements) {
+      if (options.policyStatements.length === 0) {
+        invalid('policyStatements', 'hold at least one statement', [], 'leave policyStatements unset for the perimeter\'s policy');
+      }
+      for (const statement of options.policyStatements) endpoint.addToPolicy(statement);
+    } else if (this.perimeter.enabled) {
+      const statements = endpointPolicyStatements(this, options.service, this.perimeter, options.allowedResourceArns);
+      for (const statement of statements) endpoint.addToPolicy(statement);
+      this.perimeterEndpoints.set(options.service.name, { endpoint, actions: endpointActions(options.service) });
+    }
     this.endpoints.set(options.service.name, endpoint);
     return endpoint;
   }

@@ -153,7 +153,8 @@ describe('NoInternetStudio defaults', () => {
     const statements = executionPolicy();
     expect(statements.map((s) => s.Sid)).toEqual([
       'StudioRead', 'StudioList', 'StudioSpacesAndApps', 'TagOnCreate', 'StudioLogs',
-      'JumpStartBrowse', 'JumpStartArtifacts', 'JumpStartDeploy', 'JumpStartPassRole', 'ModelImagePull', 'ModelImageAuth',
+      'JumpStartBrowse', 'JumpStartArtifacts', 'JumpStartDeploy', 'JumpStartModelInDomainVpc', 'JumpStartModelIsolated', 'JumpStartPassRole',
+      'ModelImagePull', 'ModelImageAuth',
     ]);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     for (const statement of statements) {
