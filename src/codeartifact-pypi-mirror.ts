@@ -13,11 +13,21 @@ import { closedSecurityGroup } from './private/closed-security-group';
 import { endpointPolicyStatements } from './private/endpoint-policies';
 import { createKey } from './private/kms-key';
 import {
-  invalid, KINDS, requireConstructKind, requireKinds, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName, validatePythonPackagePattern,
+  invalid, KINDS, requireConstructKind, requireKinds, validateCodeArtifactDomainName, validateCodeArtifactRepositoryName,
+  validatePythonPackagePattern,
 } from './private/validation';
 import { placementOf, workloadSubnetSelection } from './private/workload-access';
 import { IWorkloadNetwork } from './workload-network';
 
+/**
+ * Regions with CodeArtifact, from "AWS CodeArtifact endpoints and quotas" (AWS General Reference,
+ * https://docs.aws.amazon.com/general/latest/gr/codeartifact.html, as read in 2026-12). A warning only:
+ * the list grows.
+ */
+const CODEARTIFACT_REGIONS = [
+  'us-east-2', 'us-east-1', 'us-west-2', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1',
+  'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-south-1', 'eu-west-3', 'eu-north-1',
+];
 /** CodeArtifact's authorization tokens live at most 12 hours (GetAuthorizationToken, durationSeconds). */
 const TOKEN_LIFETIME = Duration.hours(12);
 /** How often the installed schedule checks whether the login is due (the script's --check-every). */
@@ -194,6 +204,12 @@ export class CodeArtifactPypiMirror extends Construct implements ec2.IConnectabl
     requireKinds({ encryptionKey: [props.encryptionKey, KINDS.key] });
     const placement = placementOf(props);
     this.vpc = placement.vpc;
+    const region = Stack.of(this).region;
+    if (!Token.isUnresolved(region) && !CODEARTIFACT_REGIONS.includes(region)) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:codeArtifactRegion',
+        `CodeArtifact is not listed for the stack's region "${region}" (its endpoints page lists ${CODEARTIFACT_REGIONS.join(', ')}): ` +
+        'the domain, the repositories and the endpoints would fail to deploy. Put the mirror in a listed region, or check that the page lists it now.');
+    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.tokenRefreshInterval = props.tokenRefreshInterval ?? Duration.hours(1);
     validateRefreshInterval(this.tokenRefreshInterval);

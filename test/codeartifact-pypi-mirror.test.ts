@@ -401,3 +401,15 @@ describe('notebooks configured alike share one lifecycle configuration', () => {
     expect(JSON.stringify(template.toJSON()).length).toBeLessThan(600_000);
   });
 });
+
+test('a region without CodeArtifact is a warning; a listed one or an agnostic stack says nothing', () => {
+  const mirrorIn = (region?: string) => {
+    const stack = new Stack(new App(), 'Test', region ? { env: { account: '123456789012', region } } : {});
+    new CodeArtifactPypiMirror(stack, 'Mirror', { network: new RestrictedEgressVpc(stack, 'Network') });
+    return Annotations.fromStack(stack);
+  };
+  const warning = Match.stringLikeRegexp('CodeArtifact is not listed for the stack\'s region');
+  mirrorIn('sa-east-1').hasWarning('/Test/Mirror', Match.stringLikeRegexp('region "sa-east-1" .* would fail to deploy'));
+  mirrorIn('eu-west-1').hasNoWarning('/Test/Mirror', warning);
+  mirrorIn(undefined).hasNoWarning('/Test/Mirror', warning);
+});
