@@ -292,7 +292,8 @@ export class DnsEgressAllowlist extends Construct {
   private warnShadowedGroups(association: route53resolver.CfnFirewallRuleGroupAssociation): void {
     const stack = Stack.of(this);
     const shadowed = this.node.root.node.findAll()
-      .filter((c): c is route53resolver.CfnFirewallRuleGroupAssociation => c instanceof route53resolver.CfnFirewallRuleGroupAssociation && c !== association)
+      .filter((c): c is route53resolver.CfnFirewallRuleGroupAssociation =>
+        c instanceof route53resolver.CfnFirewallRuleGroupAssociation && c !== association)
       .filter((other) => JSON.stringify(Stack.of(other).resolve(other.vpcId)) === JSON.stringify(stack.resolve(association.vpcId)))
       .filter((other) => !Token.isUnresolved(other.priority) && !Token.isUnresolved(association.priority) && other.priority > association.priority);
     if (shadowed.length === 0) return;

@@ -178,7 +178,9 @@ export class NoInternetNotebook extends Construct implements IPipConfigurable {
       `SageMaker accepts ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB} GB`);
     validateSageMakerName('notebookInstanceName', props.notebookInstanceName, 63);
 
-    requireKinds({ role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup] });
+    requireKinds({
+      role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup],
+    });
     const placement = placementOf(props);
     this.vpc = placement.vpc;
     this.subnet = this.selectSubnet(placement, props.vpcSubnets);

@@ -202,7 +202,9 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
   constructor(scope: Construct, id: string, props: NoInternetStudioProps) {
     super(scope, id);
 
-    requireKinds({ role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup] });
+    requireKinds({
+      role: [props.role, KINDS.role], encryptionKey: [props.encryptionKey, KINDS.key], securityGroups: [props.securityGroups, KINDS.securityGroup],
+    });
     this.placement = placementOf(props);
     this.vpc = this.placement.vpc;
     this.network = props.network;
