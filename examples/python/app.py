@@ -29,6 +29,7 @@ from cdk_sagemaker_egress import (
 from cdk_sagemaker_egress.egress import (
     EgressAnalyzer,
     EgressDestination,
+    EgressHopKind,
     EgressOutcome,
     EgressPolicy,
     EgressProtocol,
@@ -224,6 +225,14 @@ for destination in [
     print(f"NotebookIsolated {notebook.description} -> {verdict.destination}: {verdict.outcome.name}{blocked_by}")
     if verdict.outcome != expected[verdict.destination]:
         sys.exit(f"unexpected egress verdict for {verdict.destination}: {verdict.outcome.name}")
+
+# The data perimeter: another account's credentials or resources are refused at each endpoint's policy.
+for service in ["sagemaker.api", "sagemaker.runtime", "sts", "logs", "s3"]:
+    verdict = analyzer.check(source=notebook, destination=EgressDestination.other_account(service))
+    blocked_by = f" at {verdict.blocked_by.kind.name} {verdict.blocked_by.component}" if verdict.blocked_by else ""
+    print(f"NotebookIsolated {notebook.description} -> {verdict.destination}: {verdict.outcome.name}{blocked_by}")
+    if verdict.outcome != EgressOutcome.BLOCKED or verdict.blocked_by.kind != EgressHopKind.ENDPOINT_POLICY:
+        sys.exit(f"unexpected egress verdict for {verdict.destination}: {verdict.outcome.name}{blocked_by}")
 
 # With the mirror: pip's repository is reachable through its endpoint, PyPI itself is not.
 analyzer = EgressAnalyzer.from_template(assembly.get_stack_by_name("NotebookIsolatedMirror").template)

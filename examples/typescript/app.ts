@@ -5,7 +5,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { summarize } from './summary';
-import { EgressAnalyzer, EgressDestination } from '../../src/egress';
+import { EgressAnalyzer, EgressDestination, EgressHopKind, EgressOutcome } from '../../src/egress';
 import { addReferenceConfigurations, referenceEgressPolicy } from '../../test/scenarios/reference-configurations';
 
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
@@ -22,5 +22,14 @@ for (const stack of assembly.stacks) {
   const analyzer = EgressAnalyzer.fromTemplate(stack.template);
   const asked = [...analyzer.expectedDestinations(), ...PUBLIC_INDEX, ...analyzer.probes()];
   console.log(analyzer.report(asked.filter((d, i) => asked.findIndex((o) => o.description === d.description) === i)));
+  // The data perimeter: each endpoint's policy refuses another account's credentials and resources.
+  for (const destination of analyzer.expectedDestinations().filter((d) => d.description.endsWith('(another account)'))) {
+    for (const source of analyzer.workloads) {
+      const verdict = analyzer.check({ source, destination });
+      if (verdict.outcome !== EgressOutcome.BLOCKED || verdict.blockedBy?.kind !== EgressHopKind.ENDPOINT_POLICY) {
+        throw new Error(`${stack.stackName}: expected ${destination.description} BLOCKED at an endpoint policy: ${EgressAnalyzer.describeVerdict(verdict)}`);
+      }
+    }
+  }
 }
 console.log(`Templates written to ${assembly.directory}`);

@@ -175,8 +175,9 @@ export class EgressAnalyzer {
 
   /**
    * The destinations a private SageMaker setup needs or may need, as found in the template: each
-   * interface endpoint's service, S3 in this region, each host name of the template's address sets, and
-   * the Amazon-provided DNS resolver.
+   * interface endpoint's service, S3 in this region, the same services with another account's
+   * credentials or resources (`otherAccount()`: what the endpoint policies decide), each host name of
+   * the template's address sets, and the Amazon-provided DNS resolver.
    */
   public expectedDestinations(): EgressDestination[] {
     // Endpoints of the VPCs this template's workloads run in (other stacks joined for imports may have more).
@@ -187,6 +188,8 @@ export class EgressAnalyzer {
     return [
       ...services.map((s) => EgressDestination.awsService(s)),
       EgressDestination.s3(),
+      ...services.map((s) => EgressDestination.otherAccount(s)),
+      EgressDestination.otherAccount('s3'),
       ...this.model.hostnames.map((h) => EgressDestination.host(h)),
       EgressDestination.amazonDns(),
     ];
@@ -225,7 +228,7 @@ export class EgressAnalyzer {
   public _keyOf(destination: EgressDestination): string {
     const spec = destination._resolve(this.region, []);
     if (spec.kind === 'dns') return 'dns';
-    if (spec.kind === 'service') return `aws:${spec.service}:${spec.region}:${spec.protocol}/${spec.port}`;
+    if (spec.kind === 'service') return `aws:${spec.service}:${spec.region}:${spec.protocol}/${spec.port}${spec.otherAccount ? ':other-account' : ''}`;
     const a = spec.address;
     return `${a.cidr ?? [...a.tags].sort().join('+')}:${spec.protocol}/${spec.port}`;
   }

@@ -103,6 +103,30 @@ export class EgressDestination {
   }
 
   /**
+   * An AWS service used with another account's credentials, or on another account's resources: what a
+   * VPC endpoint policy decides (a data perimeter), beyond the network path. `service` is named as for
+   * `awsService()` (`sts`, `logs`, `sagemaker.api`, `s3`...).
+   *
+   * REACHABLE when the network reaches the service and, where it goes through a VPC endpoint (interface
+   * or gateway), the endpoint's policy is absent or admits another account's principal (on resources
+   * outside this account) or this account's principals on another account's resources; BLOCKED at an
+   * `ENDPOINT_POLICY` hop when the policy refuses both, or where the network blocks the service;
+   * UNKNOWN when the policy depends on a value known only at deploy time. Through the service's public
+   * endpoint (a NAT gateway) no endpoint policy applies.
+   */
+  public static otherAccount(service: string): EgressDestination {
+    const full = parseServiceName(service);
+    if (!full && !SHORT_SERVICE.test(service)) {
+      invalid('service', 'be an endpoint service name', service, 'use a name such as sts, logs, sagemaker.api or s3');
+    }
+    const name = full?.service ?? service;
+    return new EgressDestination(`${name}${full ? ` (${full.region})` : ''} (another account)`, (analyzerRegion) => {
+      const region = !full || full.region === analyzerRegion ? THIS_REGION : full.region;
+      return { kind: 'service', service: name, region, protocol: PROTOCOL_TCP, port: 443, otherAccount: true };
+    });
+  }
+
+  /**
    * A public host name, such as a package index. Its addresses are known only at deploy time, so it is
    * reachable where a rule names an address set resolved from this host name (a
    * `PypiAllowlistSecurityGroup`) or opens the internet at large.

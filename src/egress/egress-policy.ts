@@ -152,9 +152,9 @@ export class EgressPolicy implements IPolicyValidationPlugin {
             rule: EgressPolicy.RULE_BEYOND_POLICY,
             workload: source.description,
             description: `${source.description} can reach ${destination.description}, which the policy does not allow (${verdict.outcome}): ${explain(verdict)}`,
-            fix: verdict.outcome === EgressOutcome.PARTIAL
+            fix: endpointPolicyFix(verdict) ?? (verdict.outcome === EgressOutcome.PARTIAL
               ? 'Remove the rule that lets it through on the paths that reach it (the description shows one that does not), or add the destination to the policy\'s `allowed` list'
-              : 'Remove the rule that lets it through, or add the destination to the policy\'s `allowed` list',
+              : 'Remove the rule that lets it through, or add the destination to the policy\'s `allowed` list'),
             locations: verdict.path.filter((h) => h.allowed && h.kind !== 'DESTINATION').map((h) => `${h.component} (${h.rule})`),
           });
         }
@@ -167,10 +167,21 @@ export class EgressPolicy implements IPolicyValidationPlugin {
 /** Hops whose unknowns come from the template itself (a rule's value resolved at deploy, a group defined elsewhere). */
 const RULE_KINDS: string[] = [EgressHopKind.SECURITY_GROUP_EGRESS, EgressHopKind.SECURITY_GROUP_INGRESS];
 
+/** What to do when an endpoint policy lets another account through. */
+function endpointPolicyFix(verdict: EgressVerdict): string | undefined {
+  const hop = verdict.path.find((h) => h.kind === EgressHopKind.ENDPOINT_POLICY && h.allowed);
+  if (!hop) return undefined;
+  return `Give endpoint ${hop.component} a policy that admits only principals and resources of this account or organization ` +
+    '(a DataPerimeter on the network, S3EndpointPolicy.dataPerimeter() for S3), or add the destination to the policy\'s `allowed` list';
+}
+
 /** What to do about an UNKNOWN verdict: resolve the component the analyzer could not follow. */
 function resolveAdvice(verdict: EgressVerdict): string {
   const hop = verdict.blockedBy;
   const what = hop ? `${hop.component} (${hop.kind.toLowerCase().replace(/_/g, ' ')})` : 'the path';
+  if (hop?.kind === EgressHopKind.ENDPOINT_POLICY) {
+    return `The analyzer cannot decide: resolve ${what}: write the account or organization in its conditions as a literal or \`\${AWS::AccountId}\`, not a value known only at deploy time, so that the verdict is REACHABLE or BLOCKED`;
+  }
   if (hop && RULE_KINDS.includes(hop.kind)) {
     return `The analyzer cannot decide: resolve ${what}: define the security group in a stack of this app, or make the rule's values concrete in the template, so that the verdict is REACHABLE or BLOCKED`;
   }

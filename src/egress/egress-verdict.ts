@@ -22,6 +22,11 @@ export enum EgressHopKind {
   GATEWAY_ENDPOINT = 'GATEWAY_ENDPOINT',
   /** An interface VPC endpoint the service's name resolves to (private DNS). */
   INTERFACE_ENDPOINT = 'INTERFACE_ENDPOINT',
+  /**
+   * The policy of the VPC endpoint (interface or gateway) the path goes through, for a service used
+   * with another account's credentials or on another account's resources (`EgressDestination.otherAccount`).
+   */
+  ENDPOINT_POLICY = 'ENDPOINT_POLICY',
   /** The Amazon-provided DNS resolver, which security groups and NACLs do not filter. */
   AMAZON_DNS = 'AMAZON_DNS',
   /** Network access SageMaker provides outside the VPC (notebook direct internet access, Studio PublicInternetOnly). */
@@ -51,7 +56,8 @@ export interface EgressHop {
   /**
    * What decides at this step: for a NACL `rule 100` (or the rules that allowed, e.g. `rule 100, rule 200`)
    * or `*` (the default deny); for a security group the logical id of the rule resource (or
-   * `<group> egress rule 2` for an inline rule); for a route its logical id or `local`; `set aside` when
+   * `<group> egress rule 2` for an inline rule); for a route its logical id or `local`; for an endpoint
+   * policy the statement (its Sid, or `Statement[i]`) that allows or denies; `set aside` when
    * security groups are ignored; `-` when nothing more specific applies.
    */
   readonly rule: string;

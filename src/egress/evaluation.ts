@@ -7,7 +7,7 @@
 import { EgressHop, EgressHopKind, EgressOutcome } from './egress-verdict';
 import { UNKNOWN_VPC } from './parsers/imported';
 import { AclRule, coverage, evaluateAcl, PortSpan, prefixLength, PROTOCOL_ALL, PROTOCOL_TCP, PROTOCOL_UDP, selectRoute } from './rules';
-import { AclPeer, AddressSet, InterfaceEndpointModel, NetworkModel, RouteModel, SgPeer, SgRule, SubnetModel } from './template-model';
+import { AclPeer, AddressSet, EndpointPolicyModel, InterfaceEndpointModel, NetworkModel, RouteModel, SgPeer, SgRule, SubnetModel } from './template-model';
 import { THIS_REGION } from '../private/cfn-values';
 
 /**
@@ -37,7 +37,15 @@ type Match = boolean | 'maybe';
 /** What a destination resolves to, before routing. */
 export type DestinationSpec =
   | { readonly kind: 'address'; readonly address: Address; readonly protocol: number; readonly port: number }
-  | { readonly kind: 'service'; readonly service: string; readonly region: string; readonly protocol: number; readonly port: number }
+  | {
+    readonly kind: 'service';
+    readonly service: string;
+    readonly region: string;
+    readonly protocol: number;
+    readonly port: number;
+    /** The service used with another account's credentials or on its resources: endpoint policies decide too. */
+    readonly otherAccount?: boolean;
+  }
   | { readonly kind: 'dns' };
 
 /** The workload side of a question. */
@@ -106,7 +114,81 @@ export class Evaluator {
       const withGroups = source.securityGroups.length > 0 ? source : { ...source, securityGroups: [`${subnet.vpc}.DefaultSecurityGroup`] };
       paths.push(...this.fromSubnet(withGroups, subnet, destination));
     }
-    return { paths, notes: [...this.notes] };
+    const decided = destination.kind === 'service' && destination.otherAccount ? paths.map((p) => this.throughEndpointPolicy(p)) : paths;
+    return { paths: decided, notes: [...this.notes] };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The API layer
+
+  /**
+   * A path to a service, used with another account's credentials or on its resources: where it goes
+   * through a VPC endpoint, the endpoint's policy decides too. A path the network blocks stays blocked;
+   * one whose network is unknown becomes BLOCKED when the policy surely refuses; the public endpoint (a
+   * NAT gateway, SageMaker's own network) has no endpoint policy.
+   */
+  private throughEndpointPolicy(path: PathResult): PathResult {
+    if (path.outcome === EgressOutcome.BLOCKED) return path;
+    const endpointKinds = [EgressHopKind.INTERFACE_ENDPOINT, EgressHopKind.GATEWAY_ENDPOINT];
+    const endpointHop = path.hops.find((h) => endpointKinds.includes(h.kind) && h.allowed);
+    if (!endpointHop) {
+      if (path.outcome === EgressOutcome.REACHABLE) {
+        this.notes.add('The service is reached through its public endpoint, where no VPC endpoint policy applies: another account\'s credentials and resources are usable');
+      }
+      return path;
+    }
+    const policy = this.model.endpointPolicies.get(endpointHop.component) ?? this.model.endpointPolicies.get(`external:${endpointHop.component}`);
+    const { hop, open } = this.endpointPolicyHop(endpointHop.component, policy);
+    const before = path.hops[path.hops.length - 1]?.kind === EgressHopKind.DESTINATION ? path.hops.slice(0, -1) : path.hops;
+    if (open === false) return { outcome: EgressOutcome.BLOCKED, hops: [...before, hop], blockedBy: hop };
+    if (path.outcome === EgressOutcome.UNKNOWN) return path;
+    if (open === 'maybe') return { outcome: EgressOutcome.UNKNOWN, hops: [...before, hop], blockedBy: hop };
+    return { outcome: EgressOutcome.REACHABLE, hops: [...before, hop, ...path.hops.slice(before.length)] };
+  }
+
+  private endpointPolicyHop(id: string, policy: EndpointPolicyModel | undefined): { hop: EgressHop; open: boolean | 'maybe' } {
+    if (!policy) {
+      return {
+        open: 'maybe',
+        hop: this.hop(EgressHopKind.ENDPOINT_POLICY, id, '-', false, `endpoint ${id} is not defined in this template: its policy is unknown`, false),
+      };
+    }
+    const access = policy.access;
+    access.notes.forEach((n) => this.notes.add(`Endpoint ${id}: ${n}`));
+    const decisions = [access.principals, access.resources];
+    if (access.policy === 'absent') {
+      return {
+        open: true,
+        hop: this.hop(EgressHopKind.ENDPOINT_POLICY, id, '-', true,
+          `endpoint ${id} has no policy: AWS's default policy allows any principal and any resource, so another account's credentials and resources are usable through it`),
+      };
+    }
+    const open = decisions.filter((d) => d.open === true);
+    if (open.length > 0) {
+      return {
+        open: true,
+        hop: this.hop(EgressHopKind.ENDPOINT_POLICY, id, open[0].statement ?? '-', true,
+          `the policy of endpoint ${id} lets another account through: ${open.map((d) => d.detail).join('; ')}`),
+      };
+    }
+    const maybe = decisions.find((d) => d.open === 'maybe');
+    if (maybe) {
+      return {
+        open: 'maybe',
+        hop: this.hop(EgressHopKind.ENDPOINT_POLICY, id, maybe.statement ?? '-', false,
+          `whether the policy of endpoint ${id} lets another account through is known only at deploy time: ${maybe.detail}`, false),
+      };
+    }
+    const unlimited = access.unlimitedPrincipalStatements;
+    const deny = decisions.find((d) => d.statement);
+    return {
+      open: false,
+      hop: this.hop(EgressHopKind.ENDPOINT_POLICY, id, deny?.statement ?? '-', false,
+        `the policy of endpoint ${id} refuses another account: ${decisions.map((d) => d.detail).join('; ')}` +
+        (unlimited.length > 0
+          ? `; principals are not limited: ${unlimited.join(', ')} admit${unlimited.length === 1 ? 's' : ''} a principal of any account (to this account's resources or the resources named)`
+          : '')),
+    };
   }
 
   // ---------------------------------------------------------------------------------------------

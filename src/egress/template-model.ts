@@ -8,10 +8,11 @@
  * objects whose rules are unknown; the evaluation reports them instead of guessing. The caller may
  * describe an imported VPC's subnets, route tables and NACLs (imported-network.ts), which then join.
  */
+import type { EndpointPolicyFinding } from './endpoint-policy';
 import { parseAddressSets } from './parsers/address-sets';
 import { ParseContext } from './parsers/context';
 import { parseDnsFirewalls } from './parsers/dns-firewall';
-import { parseEndpoints } from './parsers/endpoints';
+import { parseEndpointPolicies, parseEndpoints } from './parsers/endpoints';
 import { describeImported, ImportedNetwork } from './parsers/imported';
 import { parseNetworkAcls } from './parsers/nacls';
 import { parseSubnets, parseVpcs } from './parsers/network';
@@ -165,6 +166,17 @@ export interface InterfaceEndpointModel {
   readonly privateDnsOnlyForInboundResolver: boolean;
 }
 
+/** The policy of a VPC endpoint (interface or gateway), as it treats other accounts. */
+export interface EndpointPolicyModel {
+  readonly id: string;
+  /** Short service name, as for interface endpoints. */
+  readonly service: string;
+  /** `Interface`, `Gateway` (or what the template says). */
+  readonly type: string;
+  readonly vpc?: string;
+  readonly access: EndpointPolicyFinding;
+}
+
 /** A SageMaker resource whose apps run in (or outside) the VPC. */
 export interface WorkloadModel {
   readonly id: string;
@@ -206,6 +218,8 @@ export interface NetworkModel {
   readonly natGateways: Map<string, NatGatewayModel>;
   readonly internetGateways: Map<string, InternetGatewayModel>;
   readonly interfaceEndpoints: InterfaceEndpointModel[];
+  /** The policies of every VPC endpoint of the template, by logical id. */
+  readonly endpointPolicies: Map<string, EndpointPolicyModel>;
   readonly workloads: WorkloadModel[];
   /** Tags of the address sets the template's dynamic sets are filled from, for the probes. */
   readonly hostnames: string[];
@@ -240,6 +254,7 @@ export function buildModel(template: any, region?: string, imported: ImportedNet
     natGateways: gateways.natGateways,
     internetGateways: gateways.internetGateways,
     interfaceEndpoints,
+    endpointPolicies: parseEndpointPolicies(ctx),
     workloads,
     hostnames: sets.hostnames(),
     dnsFirewalls: parseDnsFirewalls(ctx),

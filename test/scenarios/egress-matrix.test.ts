@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addReferenceConfigurations } from './reference-configurations';
-import { EgressAnalyzer, EgressDestination, EgressOutcome } from '../../src/egress';
+import { EgressAnalyzer, EgressDestination, EgressHopKind, EgressOutcome } from '../../src/egress';
 
 const NOTEBOOK_ENDPOINTS = ['logs', 'sagemaker.api', 'sagemaker.runtime', 'sts'];
 const PYPI = ['pypi.org:443', 'files.pythonhosted.org:443'];
@@ -74,6 +74,27 @@ describe.each(stacks.map((s) => [s.stackName, s] as const))('%s', (name, stack) 
     expect(others.filter((v) => probes.includes(v.destination)).length).toBeGreaterThanOrEqual(10);
     for (const must of ['8.8.8.8:443', '1.1.1.1:53/udp', '93.184.215.14:80', '93.184.215.14:443', '93.184.215.14:22', 'S3 (us-east-1)', 'Elastic IP (NAT public side):443', 'internet:443']) {
       expect(others.map((v) => v.destination)).toContain(must);
+    }
+  });
+
+  test('every endpoint service is BLOCKED for other accounts, at the endpoint policy of the endpoint it goes through', () => {
+    // The data perimeter: each endpoint's policy admits only principals and resources of the stack's account.
+    const endpoints = Object.entries(Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint')).map(([id, r]) => {
+      const serviceName = r.Properties.ServiceName;
+      const parts: unknown[] = serviceName['Fn::Join']?.[1] ?? [serviceName];
+      return { id, service: String(parts[parts.length - 1]).replace(/^\./, '') };
+    });
+    const services = [...new Set(endpoints.map((e) => e.service))].sort();
+    expect(services).toEqual(expect.arrayContaining(['logs', 's3', 'sagemaker.api', 'sts']));
+    const expected = analyzer.expectedDestinations().map((d) => d.description);
+    for (const service of services) {
+      expect(expected).toContain(`${service} (another account)`);
+      for (const source of analyzer.workloads) {
+        const verdict = analyzer.check({ source, destination: EgressDestination.otherAccount(service) });
+        expect(`${service}: ${verdict.outcome}`).toBe(`${service}: BLOCKED`);
+        expect(verdict.blockedBy).toMatchObject({ kind: EgressHopKind.ENDPOINT_POLICY, known: true });
+        expect(endpoints.filter((e) => e.service === service).map((e) => e.id)).toContain(verdict.blockedBy!.component);
+      }
     }
   });
 

@@ -1,7 +1,26 @@
 /** VPC endpoints: gateway endpoints as routes to their service's prefix list, interface endpoints. */
 import { flatten, parseServiceName, referencedId, THIS_REGION, toArray, valueKey } from '../../private/cfn-values';
-import type { AddressSet, InterfaceEndpointModel, RouteTableModel } from '../template-model';
+import { otherAccountAccess } from '../endpoint-policy';
+import type { AddressSet, EndpointPolicyModel, InterfaceEndpointModel, RouteTableModel } from '../template-model';
 import { ParseContext } from './context';
+
+/** The policies of the template's VPC endpoints (interface and gateway), by logical id. */
+export function parseEndpointPolicies(ctx: ParseContext): Map<string, EndpointPolicyModel> {
+  const policies = new Map<string, EndpointPolicyModel>();
+  const isTemplateResource = (id: string) => ctx.resources[id] !== undefined;
+  for (const [id, r] of ctx.ofType('AWS::EC2::VPCEndpoint')) {
+    const p = r.Properties ?? {};
+    const serviceName = flatten(p.ServiceName, THIS_REGION) ?? valueKey(p.ServiceName);
+    policies.set(id, {
+      id,
+      service: parseServiceName(serviceName)?.service ?? serviceName,
+      type: p.VpcEndpointType ?? 'Gateway',
+      vpc: referencedId(p.VpcId) ?? (typeof p.VpcId === 'string' ? valueKey(p.VpcId) : undefined),
+      access: otherAccountAccess(p.PolicyDocument, { isTemplateResource }),
+    });
+  }
+  return policies;
+}
 
 /**
  * AWS::EC2::VPCEndpoint: a gateway endpoint adds a route to its route tables (in `routeTables`); the
