@@ -264,6 +264,7 @@ export class WorkloadNetwork extends Construct implements IWorkloadNetwork {
     if (!this.perimeter.enabled) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-egress:noDataPerimeter',
         'perimeter is DataPerimeter.none(): the interface endpoints keep AWS\'s default policy (any principal, any resource), so code with another account\'s credentials can send data out through them (e.g. logs:PutLogEvents, sts:AssumeRole into that account). ' +
+        'The egress analyzer reports those services REACHABLE for other accounts, so an EgressPolicy fails unless it allows EgressDestination.otherAccount(...). ' +
         'Use DataPerimeter.account() (the default) or DataPerimeter.organization(orgId).');
     }
 
