@@ -16,6 +16,7 @@ from constructs import Construct
 
 from cdk_sagemaker_egress import (
     CodeArtifactPypiMirror,
+    DataPerimeter,
     DnsEgressAllowlist,
     EndpointSet,
     InternetEgress,
@@ -52,7 +53,11 @@ class NotebookIsolatedStack(cdk.Stack):
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.network = RestrictedEgressVpc(self, "Network", internet_egress=InternetEgress.none())
+        # The data perimeter is the default (principals and resources of this account), spelled out here;
+        # DataPerimeter.organization("o-...") widens it to the organization.
+        self.network = RestrictedEgressVpc(
+            self, "Network", internet_egress=InternetEgress.none(), perimeter=DataPerimeter.account()
+        )
         self.notebook = NoInternetNotebook(self, "Notebook", network=self.network)
 
 

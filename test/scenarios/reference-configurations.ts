@@ -6,7 +6,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  CodeArtifactPypiMirror, DnsEgressAllowlist, EndpointSet, InternetEgress, NaclTightening,
+  CodeArtifactPypiMirror, DataPerimeter, DnsEgressAllowlist, EndpointSet, InternetEgress, NaclTightening,
   NoInternetNotebook, NoInternetStudio,
   PypiAllowlistSecurityGroup,
   RestrictedEgressVpc, S3EndpointKind,
@@ -36,6 +36,8 @@ export class NotebookIsolatedStack extends Stack {
     super(scope, id, props);
     this.network = new RestrictedEgressVpc(this, 'Network', {
       internetEgress: InternetEgress.none(),
+      // The default, spelled out: endpoint policies for principals and resources of this account.
+      perimeter: DataPerimeter.account(),
     });
     this.notebook = new NoInternetNotebook(this, 'Notebook', { network: this.network });
   }
