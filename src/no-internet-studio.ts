@@ -99,12 +99,25 @@ export interface NoInternetStudioProps {
   readonly role?: iam.IRole;
 
   /**
-   * Whether the default execution role may browse JumpStart's public models, read their artifacts and
-   * deploy them to SageMaker endpoints in this account.
+   * Whether the default execution role may browse JumpStart's public models, read their artifacts, and
+   * create models from them, only in the domain's subnets and security groups or with network isolation
+   * (`sagemaker:VpcSubnets`, `sagemaker:VpcSecurityGroupIds`, `sagemaker:NetworkIsolation`).
    *
    * @default true
    */
   readonly jumpStart?: boolean;
+
+  /**
+   * Whether the default execution role may also create and update SageMaker hosting endpoints (and
+   * their configurations) in this account, which JumpStart's "Deploy" needs. CreateEndpointConfig and
+   * CreateEndpoint take no network condition key: an endpoint runs whatever model of the account it
+   * names, including one another principal created without a VPC, on SageMaker's network. So they are
+   * not granted unless you choose to; models the role creates stay inside the perimeter either way.
+   * Only with `jumpStart`.
+   *
+   * @default false
+   */
+  readonly jumpStartHosting?: boolean;
 
   /**
    * Security groups of the users' apps (at most 4: SageMaker adds its own NFS group). Groups you bring
@@ -299,8 +312,16 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
     this.domainArn = this.domain.attrDomainArn;
     this.homeEfsFileSystemId = this.domain.attrHomeEfsFileSystemId;
     // The policy names the domain, so it is created after it; users start apps only once both exist.
+    if (props.jumpStartHosting && props.jumpStart === false) {
+      invalid('jumpStartHosting', 'be given only with jumpStart (hosting serves the models JumpStart creates)', props.jumpStartHosting,
+        'remove jumpStartHosting, or leave jumpStart on');
+    }
+    if (props.jumpStartHosting && props.role) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-egress:jumpStartHostingWithOwnRole',
+        'jumpStartHosting configures the execution role the domain creates; the role you brought is used as it is.');
+    }
     if (executionPolicy) {
-      this.addExecutionPolicyStatements(executionPolicy, role, props.jumpStart ?? true);
+      this.addExecutionPolicyStatements(executionPolicy, role, props.jumpStart ?? true, props.jumpStartHosting ?? false);
       // The domain's key also encrypts the spaces' storage volumes, which SageMaker creates with the
       // execution role (EBS needs these on a customer-managed key).
       this.encryptionKey.grant(this.grantPrincipal, 'kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant');
@@ -427,7 +448,7 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
     return subnets;
   }
 
-  private addExecutionPolicyStatements(policy: iam.ManagedPolicy, role: iam.IRole, jumpStart: boolean): void {
+  private addExecutionPolicyStatements(policy: iam.ManagedPolicy, role: iam.IRole, jumpStart: boolean, hosting: boolean): void {
     const arn = (resource: string, account: string = Aws.ACCOUNT_ID) => `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${account}:${resource}`;
     const domainId = this.domainId;
     const studioResources = [arn(`app/${domainId}/*`), arn(`space/${domainId}/*`)];
@@ -502,9 +523,11 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
           sid: 'JumpStartDeploy',
           actions: [
             'sagemaker:DescribeModel', 'sagemaker:DeleteModel',
-            'sagemaker:CreateEndpointConfig', 'sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig',
-            'sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DeleteEndpoint',
+            'sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig',
+            'sagemaker:DescribeEndpoint', 'sagemaker:DeleteEndpoint',
             'sagemaker:InvokeEndpoint',
+            // No network condition key exists for these: granted only by choice (jumpStartHosting).
+            ...hosting ? ['sagemaker:CreateEndpointConfig', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'] : [],
           ],
           resources: deployResources,
         }),

@@ -149,7 +149,7 @@ describe('NoInternetStudio defaults', () => {
     return policy.Properties.PolicyDocument.Statement as Array<{ Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }>;
   };
 
-  test('the execution policy: Studio in this domain, JumpStart browsing and deploying, nothing account-wide but List and ECR auth', () => {
+  test('the execution policy: Studio in this domain, JumpStart browsing and models in the perimeter, nothing account-wide but List and ECR auth', () => {
     const statements = executionPolicy();
     expect(statements.map((s) => s.Sid)).toEqual([
       'StudioRead', 'StudioList', 'StudioSpacesAndApps', 'TagOnCreate', 'StudioLogs',
@@ -222,6 +222,24 @@ describe('NoInternetStudio options', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::UserProfile', {
       UserSettings: { ExecutionRole: { 'Fn::GetAtt': [stack.getLogicalId(role.node.defaultChild as iam.CfnRole), 'Arn'] } },
     });
+  });
+
+  test('hosting endpoints, which take no network condition key, are granted only by choice (jumpStartHosting)', () => {
+    const hostingActions = ['sagemaker:CreateEndpointConfig', 'sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'];
+    const deployActions = (t: Template) => {
+      const [policy] = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'JumpStartDeploy' })]) } } }));
+      return ([] as string[]).concat(policy.Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'JumpStartDeploy').Action);
+    };
+    const byDefault = deployActions(studioStack().template);
+    expect(byDefault).toEqual(expect.arrayContaining(['sagemaker:InvokeEndpoint', 'sagemaker:DescribeEndpoint']));
+    for (const action of hostingActions) expect(byDefault).not.toContain(action);
+    expect(deployActions(studioStack({ jumpStartHosting: true }).template)).toEqual(expect.arrayContaining(hostingActions));
+    expect(() => studioStack({ jumpStart: false, jumpStartHosting: true }))
+      .toThrow(/jumpStartHosting must be given only with jumpStart/);
+    const { stack, network } = networkStack();
+    const ownRole = iam.Role.fromRoleArn(stack, 'Own', 'arn:aws:iam::123456789012:role/studio');
+    new NoInternetStudio(stack, 'Studio', { network, role: ownRole, jumpStartHosting: true });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('jumpStartHosting configures the execution role the domain creates'));
   });
 
   test('jumpStart: false drops the JumpStart statements and the endpoint log group', () => {
