@@ -1,6 +1,7 @@
-import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { closedSecurityGroup } from './private/closed-security-group';
 import { S3PrefixListLookup } from './private/s3-prefix-list';
@@ -120,12 +121,26 @@ export abstract class S3EndpointPolicy {
 
   /** The policy statements (none: AWS's default full-access policy). */
   public abstract statements(scope: Construct): iam.PolicyStatement[];
+
+  /**
+   * Whether the policy lets workloads use `bucketName` of another account (policies that do not limit
+   * buckets by account answer yes).
+   *
+   * @internal
+   */
+  public _admitsOtherAccountBucket(_bucketName: string): boolean {
+    return true;
+  }
 }
 
 class DataPerimeterPolicy extends S3EndpointPolicy {
   public readonly name = 'data perimeter';
   constructor(private readonly bucketNames: string[], private readonly awsOwned: boolean) {
     super();
+  }
+
+  public _admitsOtherAccountBucket(bucketName: string): boolean {
+    return this.bucketNames.includes(bucketName);
   }
 
   public statements(scope: Construct): iam.PolicyStatement[] {
@@ -319,6 +334,8 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
     }
     this.connections = new ec2.Connections({ ...peers, defaultPort: ec2.Port.tcp(443) });
 
+    Aspects.of(this).add({ visit: (node) => { if (node === this) this.warnBucketsOutsidePerimeter(); } });
+
     const region = Stack.of(this).region;
     if (kind === S3EndpointKind.INTERFACE && (Token.isUnresolved(region) || region === 'us-east-1')) {
       // In us-east-1 boto3, botocore and the AWS CLI default to S3's legacy global endpoint
@@ -359,6 +376,27 @@ export class S3EndpointStrategy extends Construct implements ec2.IConnectable {
       target.allowTo(ec2.Peer.prefixList(this.s3PrefixListId!), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
     } else {
       target.allowTo(this, ec2.Port.tcp(443), 'HTTPS to the S3 interface endpoint');
+    }
+  }
+
+  /**
+   * A bucket of another account used in the app (imported with its account, e.g.
+   * `s3.Bucket.fromBucketAttributes(this, 'Data', { bucketName, account })`) that the endpoint policy does
+   * not admit: granting it to a workload synthesizes, but the endpoint refuses every request to it.
+   */
+  private warnBucketsOutsidePerimeter(): void {
+    const account = Stack.of(this).account;
+    if (Token.isUnresolved(account)) return;
+    for (const node of this.node.root.node.findAll()) {
+      const bucket = node as Partial<s3.IBucket>;
+      if (typeof bucket.bucketArn !== 'string' || typeof bucket.bucketName !== 'string' || !bucket.env) continue;
+      const owner = bucket.env.account;
+      if (Token.isUnresolved(owner) || owner === account || Token.isUnresolved(bucket.bucketName)) continue;
+      if (this.policy._admitsOtherAccountBucket(bucket.bucketName)) continue;
+      Annotations.of(node).addWarningV2('cdk-sagemaker-egress:bucketOutsideDataPerimeter',
+        `The bucket "${bucket.bucketName}" belongs to account ${owner}, outside the S3 endpoint's data perimeter (${this.node.path}): ` +
+        'workloads granted it reach it only through that endpoint, which refuses every request to it. Admit it with ' +
+        `s3EndpointPolicy: S3EndpointPolicy.dataPerimeter({ allowedBucketNames: ['${bucket.bucketName}'] }) on the network (policy on an S3EndpointStrategy).`);
     }
   }
 

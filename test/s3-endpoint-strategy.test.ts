@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3EndpointKind, S3EndpointPolicy, S3EndpointStrategy } from '../src';
 
 function setup(kind?: S3EndpointKind, policy?: S3EndpointPolicy, before?: (s3: S3EndpointStrategy) => void) {
@@ -206,5 +207,27 @@ describe('S3 interface endpoint only, in us-east-1', () => {
   test('says nothing in another region or with a gateway endpoint', () => {
     build('eu-west-1', S3EndpointKind.INTERFACE).hasNoWarning('/Test/S3', warning);
     build('us-east-1', S3EndpointKind.GATEWAY_AND_INTERFACE).hasNoWarning('/Test/S3', warning);
+  });
+});
+
+describe('a bucket of another account outside the data perimeter', () => {
+  const build = (policy?: S3EndpointPolicy, account = '999999999999') => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'Workload', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new S3EndpointStrategy(stack, 'S3', { vpc, policy });
+    const role = new iam.Role(stack, 'Workload', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    s3.Bucket.fromBucketAttributes(stack, 'Partner', { bucketName: 'partner-datasets', account }).grantRead(role);
+    return Annotations.fromStack(stack);
+  };
+  const warning = Match.stringLikeRegexp('The bucket "partner-datasets" belongs to account 999999999999, outside the S3 endpoint\'s data perimeter .* allowedBucketNames: \\[\'partner-datasets\'\\]');
+
+  test('is a warning naming the bucket and the prop that admits it', () => {
+    build().hasWarning('/Test/Partner', warning);
+  });
+
+  test('is admitted by allowedBucketNames, and a bucket of this account needs nothing', () => {
+    build(S3EndpointPolicy.dataPerimeter({ allowedBucketNames: ['partner-datasets'] })).hasNoWarning('*', warning);
+    build(undefined, '111111111111').hasNoWarning('*', Match.stringLikeRegexp('outside the S3 endpoint\'s data perimeter'));
+    build(S3EndpointPolicy.allowAll()).hasNoWarning('*', Match.stringLikeRegexp('outside the S3 endpoint\'s data perimeter'));
   });
 });
