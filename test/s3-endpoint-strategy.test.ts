@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3buckets from 'aws-cdk-lib/aws-s3';
 import { S3EndpointKind, S3EndpointPolicy, S3EndpointStrategy } from '../src';
 
 function setup(kind?: S3EndpointKind, policy?: S3EndpointPolicy, before?: (s3: S3EndpointStrategy) => void) {
@@ -216,7 +216,7 @@ describe('a bucket of another account outside the data perimeter', () => {
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'Workload', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     new S3EndpointStrategy(stack, 'S3', { vpc, policy });
     const role = new iam.Role(stack, 'Workload', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
-    s3.Bucket.fromBucketAttributes(stack, 'Partner', { bucketName: 'partner-datasets', account }).grantRead(role);
+    s3buckets.Bucket.fromBucketAttributes(stack, 'Partner', { bucketName: 'partner-datasets', account }).grantRead(role);
     return Annotations.fromStack(stack);
   };
   const warning = Match.stringLikeRegexp('The bucket "partner-datasets" belongs to account 999999999999, outside the S3 endpoint\'s data perimeter .* allowedBucketNames: \\[\'partner-datasets\'\\]');
