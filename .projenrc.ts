@@ -52,11 +52,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-sagemaker-egress/cdk-sagemaker-egress-go',
   },
 
-  // CIDR parsing is delegated to ipaddr.js (no dependencies, MIT) rather than hand-rolled.
-  bundledDeps: ['ipaddr.js@^2.2.0'],
+  // CIDR parsing is delegated to ipaddr.js (no dependencies, MIT) rather than hand-rolled; YAML templates
+  // (CloudFormation's short-form tags as custom tags) are read with yaml (no dependencies, ISC).
+  bundledDeps: ['ipaddr.js@^2.2.0', 'yaml@^2.9.1'],
+  // The egress analyzer's command line (src/bin/, src/egress/cli.ts), run from the compiled lib/.
+  bin: { 'cdk-sagemaker-egress': 'lib/bin/cdk-sagemaker-egress.js' },
   // checkov and cfn-guard scan the reference configurations too (test/rule-suites.test.ts): the cfn-guard
   // binary comes inside @cdklabs/cdk-validator-cfnguard (no download at install time), checkov from PyPI.
-  devDeps: ['cdk-nag@3.0.2', '@cdklabs/cdk-validator-cfnguard@0.0.62', 'ts-node', '@aws-sdk/client-ec2@^3', '@aws-sdk/client-sagemaker@^3', 'aws-sdk-client-mock@^4', 'esbuild', 'fast-check@^4'],
+  devDeps: ['cdk-nag@3.0.2', '@cdklabs/cdk-validator-cfnguard@0.0.62', 'ts-node', '@aws-sdk/client-ec2@^3', '@aws-sdk/client-sagemaker@^3', 'aws-sdk-client-mock@^4', 'esbuild', 'fast-check@^4',
+    // The CLI's SARIF output is validated against the SARIF 2.1.0 schema that @microsoft/jest-sarif ships, with ajv.
+    '@microsoft/jest-sarif@1.0.0-beta.0', 'ajv@^6.12.6'],
   // Handlers (src/**/*.lambda.ts) are bundled by projen; the AWS SDK v3 comes with the Node.js runtime.
   // No AWS_NODEJS_CONNECTION_REUSE_ENABLED variable: it only ever configured the AWS SDK v2, and SDK v3 reuses
   // connections by default. With no environment at all, the handlers have nothing for checkov's CKV_AWS_173

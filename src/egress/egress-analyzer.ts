@@ -6,8 +6,11 @@ import { EgressSource } from './egress-source';
 import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { Evaluator, PathResult } from './evaluation';
 import { EgressImportedSubnet, EgressImportedVpc } from './imported-network';
+import { cdkNestedStackTemplates, inlineNestedStacks } from './nested-stacks';
 import { validateImportedNetwork } from './parsers/imported';
+import { readTemplateFile } from './template-file';
 import { buildModel, mergeTemplates, NetworkModel } from './template-model';
+import { mergeVerdicts, resolveVariants } from './variants';
 import { invalid, validateIpv4Cidr } from '../private/validation';
 
 /** Options of an analyzer. */
@@ -63,6 +66,34 @@ export interface EgressAnalyzerOptions {
    * @default - none: paths through an imported subnet's route table or NACL are UNKNOWN
    */
   readonly importedSubnets?: EgressImportedSubnet[];
+
+  /**
+   * The values of the template's parameters (a list parameter as comma-separated text). A parameter not
+   * given takes its `Default`; one with neither (or an SSM parameter) is known only at deploy time: what
+   * depends on it is UNKNOWN, with the parameter named in the notes. A condition that cannot be decided
+   * is tried both ways, and a verdict stands only when both agree.
+   *
+   * @default - each parameter's Default
+   */
+  readonly parameters?: { [name: string]: string };
+
+  /**
+   * The stack's name, for `AWS::StackName` (export names, `Fn::Sub` names).
+   *
+   * @default - `${AWS::StackName}` stays a placeholder
+   */
+  readonly stackName?: string;
+
+  /**
+   * The templates of the template's nested stacks (AWS::CloudFormation::Stack), by the stack resource's
+   * logical id; `Parent/Child` for a stack nested in the nested stack `Parent`. Their resources join the
+   * analysis as `<logical id>/<resource>`, and their workloads are listed with the template's. A nested
+   * stack's parameters take what the stack resource passes; `Fn::GetAtt [Stack, Outputs.Name]` takes the
+   * nested stack's output. A nested stack with no template given stays unknown.
+   *
+   * @default - fromStack(): the CDK nested stacks of the stack, from the cloud assembly; otherwise none
+   */
+  readonly nestedStacks?: { [logicalId: string]: any };
 }
 
 /** The template of another stack. */
@@ -71,6 +102,12 @@ export interface EgressTemplate {
   readonly stackName: string;
   /** The synthesized template (parsed JSON). */
   readonly template: any;
+  /**
+   * The values of its parameters, as for EgressAnalyzerOptions.parameters.
+   *
+   * @default - each parameter's Default
+   */
+  readonly parameters?: { [name: string]: string };
 }
 
 /** One question: can `source` reach `destination`? */
@@ -104,7 +141,19 @@ export class EgressAnalyzer {
     const otherTemplates = options.otherTemplates ?? assembly.stacks
       .filter((s) => s.id !== stack.artifactId)
       .map((s) => ({ stackName: s.stackName, template: s.template }));
-    return new EgressAnalyzer(template, { ...options, region, otherTemplates });
+    const nestedStacks = options.nestedStacks ?? cdkNestedStackTemplates(template, assembly.directory);
+    return new EgressAnalyzer(template, { ...options, region, otherTemplates, nestedStacks });
+  }
+
+  /**
+   * Analyzes a CloudFormation template file: JSON, or YAML with CloudFormation's short-form tags
+   * (`!Ref`, `!GetAtt`, `!Sub`, ...).
+   *
+   * @param file the template file's path
+   * @throws when the file cannot be read or is not a template (the message names the file and, when malformed, the line)
+   */
+  public static fromFile(file: string, options: EgressAnalyzerOptions = {}): EgressAnalyzer {
+    return EgressAnalyzer.fromTemplate(readTemplateFile(file), options);
   }
 
   /** Analyzes a synthesized CloudFormation template (the parsed JSON). */
@@ -130,24 +179,46 @@ export class EgressAnalyzer {
   public readonly region: string;
 
   private readonly model: NetworkModel;
+  /** The nested stacks inlined: their resources' ids start with `<path>/`. */
+  private readonly nestedPaths: Set<string>;
   private readonly evaluator: Evaluator;
   /** The same model with the security groups set aside, for report()'s second line of defence. */
   private readonly networkLayerOnly: Evaluator;
+  /** The template once per combination of conditions that cannot be decided offline (one when all are decided). */
+  private readonly variants: Array<{ model: NetworkModel; assumptions: string[]; evaluator: Evaluator; networkLayerOnly: Evaluator }>;
+  /** Why every verdict is UNKNOWN (too many undecided conditions), if so. */
+  private readonly capped?: string;
+  /** What resolving the template assumed (Fn::GetAZs). */
+  private readonly resolutionNotes: string[];
 
   private constructor(template: any, options: EgressAnalyzerOptions) {
+    const inlined = inlineNestedStacks(template, options.nestedStacks);
+    template = inlined.template;
+    this.nestedPaths = new Set(inlined.nestedPaths);
     const others = (options.otherTemplates ?? []).map((t) => ({ name: t.stackName, template: t.template }));
     const imported = validateImportedNetwork(options.importedVpcs, options.importedSubnets);
-    this.model = buildModel(mergeTemplates(template, others), options.region, imported);
+    const resolved = resolveVariants(
+      { template, options: { parameters: options.parameters, region: options.region, stackName: options.stackName } },
+      (options.otherTemplates ?? []).map((t) => ({ name: t.stackName, template: t.template, options: { parameters: t.parameters, region: options.region, stackName: t.stackName } })));
+    this.capped = resolved.capped;
+    this.resolutionNotes = resolved.notes;
+    const models = (resolved.capped ? [{ primary: template, others, assumptions: [] }] : resolved.variants)
+      .map((v) => ({ model: buildModel(mergeTemplates(v.primary, v.others), options.region, imported), assumptions: v.assumptions }));
+    // A workload under a condition that cannot be decided is one of the template's.
+    const workloads = [...new Map(models.flatMap((m) => m.model.workloads).map((w) => [w.id, w])).values()];
+    this.model = { ...models[0].model, workloads };
     this.region = this.model.region;
     (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
     this.evaluator = new Evaluator(this.model, options.s3Ranges, options.ignoreSecurityGroups);
     this.networkLayerOnly = new Evaluator(this.model, options.s3Ranges, true);
+    this.variants = models.map((m) => ({
+      ...m, evaluator: new Evaluator(m.model, options.s3Ranges, options.ignoreSecurityGroups), networkLayerOnly: new Evaluator(m.model, options.s3Ranges, true),
+    }));
   }
 
   /** Every SageMaker notebook instance, Studio domain (and its shared spaces) and Studio user profile of the template. */
   public get workloads(): EgressSource[] {
-    // Resources of other templates carry a `<stack>/` prefix; a logical id never has a slash.
-    return this.model.workloads.filter((w) => !w.id.includes('/')).map((w) => EgressSource.workloadLogicalId(w.id));
+    return this.model.workloads.filter((w) => this.isOwn(w.id)).map((w) => EgressSource.workloadLogicalId(w.id));
   }
 
   /** Answers one question. */
@@ -165,12 +236,37 @@ export class EgressAnalyzer {
     return dnsFilterOf(this.model.dnsFirewalls, vpcs);
   }
 
+  /**
+   * Whether a resource id is the template's (or its nested stacks'): resources of other templates carry
+   * a `<stack>/` prefix, those of nested stacks `<stack resource>/`; a logical id never has a slash.
+   */
+  private isOwn(id: string): boolean {
+    const slash = id.lastIndexOf('/');
+    return slash < 0 || this.nestedPaths.has(id.slice(0, slash));
+  }
+
   private answer(query: EgressQuery, evaluator: Evaluator): EgressVerdict {
-    const notes: string[] = [];
-    const source = query.source._resolve(this.model);
-    const destination = query.destination._resolve(this.region, notes);
-    const evaluation = evaluator.evaluate(source, destination);
-    return verdictOf(source.label, query.destination.description, evaluation.paths, [...notes, ...evaluation.notes]);
+    const verdicts: Array<{ verdict: EgressVerdict; assumptions: string[] }> = [];
+    let missing: unknown;
+    for (const variant of this.variants) {
+      let source;
+      try {
+        source = query.source._resolve(variant.model);
+      } catch (e) {
+        // A workload under a condition is absent from some variants.
+        missing = missing ?? e;
+        continue;
+      }
+      const notes: string[] = [];
+      const destination = query.destination._resolve(this.region, notes);
+      const evaluation = (evaluator === this.networkLayerOnly ? variant.networkLayerOnly : variant.evaluator).evaluate(source, destination);
+      const verdict = verdictOf(source.label, query.destination.description, evaluation.paths, [...notes, ...evaluation.notes, ...this.resolutionNotes]);
+      verdicts.push({ verdict, assumptions: variant.assumptions });
+    }
+    if (verdicts.length === 0) throw missing;
+    const merged = mergeVerdicts(verdicts);
+    if (!this.capped) return merged;
+    return { ...merged, outcome: EgressOutcome.UNKNOWN, reachable: false, blockedBy: undefined, notes: [this.capped, ...merged.notes] };
   }
 
   /**
@@ -181,10 +277,10 @@ export class EgressAnalyzer {
    */
   public expectedDestinations(): EgressDestination[] {
     // Endpoints of the VPCs this template's workloads run in (other stacks joined for imports may have more).
-    const own = this.model.workloads.filter((w) => !w.id.includes('/'));
+    const own = this.model.workloads.filter((w) => this.isOwn(w.id));
     const vpcs = new Set(own.flatMap((w) => w.subnets).map((s) => this.model.subnets.get(s)?.vpc).filter((v) => v !== undefined));
     const endpoints = this.model.interfaceEndpoints.filter((e) => vpcs.size === 0 || (e.vpc !== undefined && vpcs.has(e.vpc)));
-    const services = [...new Set(endpoints.map((e) => e.service).filter((s) => s !== 's3'))].sort();
+    const services = [...new Set(endpoints.filter((e) => !e.serviceUnknown).map((e) => e.service).filter((s) => s !== 's3'))].sort();
     return [
       ...services.map((s) => EgressDestination.awsService(s)),
       EgressDestination.s3(),
@@ -291,7 +387,9 @@ function verdictOf(source: string, destination: string, paths: PathResult[], not
   // SageMaker's own network is an alternative to the VPC: it alone makes the destination reachable.
   const managed = reachable.find((p) => p.hops[0]?.kind === 'SAGEMAKER_MANAGED_NETWORK');
   let outcome: EgressOutcome;
-  if (managed || (reachable.length > 0 && reachable.length === paths.length)) outcome = EgressOutcome.REACHABLE;
+  // When the VPC's paths all reach it, whether SageMaker's own network also does does not matter.
+  const vpcPaths = paths.filter((p) => p.hops[0]?.kind !== 'SAGEMAKER_MANAGED_NETWORK');
+  if (managed || (reachable.length > 0 && reachable.length === vpcPaths.length)) outcome = EgressOutcome.REACHABLE;
   else if (reachable.length > 0) outcome = EgressOutcome.PARTIAL;
   else if (unknown.length > 0) outcome = EgressOutcome.UNKNOWN;
   else outcome = EgressOutcome.BLOCKED;
