@@ -54,6 +54,8 @@ export interface SourceSpec {
   readonly securityGroups: string[];
   readonly subnets: string[];
   readonly managedInternet?: string;
+  /** Why whether SageMaker's own network gives it internet access is known only at deploy time. */
+  readonly managedInternetUnknown?: string;
 }
 
 /** One evaluated path. */
@@ -101,6 +103,11 @@ export class Evaluator {
         const hop = this.hop(EgressHopKind.SAGEMAKER_MANAGED_NETWORK, source.label, '-', true, source.managedInternet);
         paths.push({ outcome: EgressOutcome.REACHABLE, hops: [hop, this.reached(target.label)] });
       }
+    }
+    if (source.managedInternetUnknown && destination.kind !== 'dns' && this.publicTarget(destination)) {
+      const hop = this.hop(EgressHopKind.SAGEMAKER_MANAGED_NETWORK, source.label, '-', false,
+        `${source.managedInternetUnknown}: SageMaker may give it internet access through a VPC it manages`, false);
+      paths.push({ outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop });
     }
     if (source.subnets.length === 0 && paths.length === 0) {
       const hop = this.hop(EgressHopKind.ROUTE, source.label, '-', false, `${source.label} is not in a subnet of this template`, false);
@@ -234,9 +241,31 @@ export class Evaluator {
       const address = this.servicePublicAddress(destination.service, destination.region);
       // With its ranges known, S3 is any one of them: each must get through.
       const addresses = address.ranges ? address.ranges.map((cidr) => ({ ...address, cidr, label: `${address.label} (${cidr})` })) : [address];
-      return addresses.map((a) => this.routed(source, subnet, a, destination.protocol, destination.port));
+      const results = addresses.map((a) => this.routed(source, subnet, a, destination.protocol, destination.port));
+      return this.unlessUnknownEndpoint(source, subnet, destination.service, destination.protocol, destination.port, results);
     }
     return [this.routed(source, subnet, destination.address, destination.protocol, destination.port)];
+  }
+
+  /**
+   * A service with no interface endpoint of a known service: an endpoint of the VPC whose service name
+   * is known only at deploy may be this service's. Its path and the one without it must agree, else UNKNOWN.
+   */
+  private unlessUnknownEndpoint(source: SourceSpec, subnet: SubnetModel, service: string, protocol: number, port: number, results: PathResult[]): PathResult[] {
+    const vpcUnknown = subnet.vpc === UNKNOWN_VPC;
+    const maybe = this.model.interfaceEndpoints.filter((e) => e.serviceUnknown && e.privateDns && !e.privateDnsOnlyForInboundResolver
+      && (e.vpc === undefined || e.vpc === subnet.vpc || vpcUnknown));
+    if (maybe.length === 0) return results;
+    const through = maybe.flatMap((e) => e.subnets.map((s) => this.toInterfaceEndpoint(source, subnet, { ...e, service }, s, protocol, port)));
+    const outcomes = new Set([...results, ...through].map((p) => p.outcome));
+    if (outcomes.size === 1) {
+      maybe.forEach((e) => this.notes.add(`${e.serviceUnknown}: whether or not it is ${service}'s, the answer is the same`));
+      return results;
+    }
+    const e = maybe[0];
+    const hop = this.hop(EgressHopKind.INTERFACE_ENDPOINT, e.id, '-', false,
+      `${e.serviceUnknown}: if it is ${service}'s, ${through[0].outcome}; if not, ${results[0]?.outcome ?? 'no path'}`, false);
+    return [{ outcome: EgressOutcome.UNKNOWN, hops: [hop], blockedBy: hop }];
   }
 
   /**
@@ -395,6 +424,9 @@ export class Evaluator {
         return path.blocked(this.hop(EgressHopKind.INTERNET_GATEWAY, igw.id, '-', false, `${address.label} is a private address: the internet does not route it`));
       }
       if (!path.add(this.acl(natSubnet, 'out', address, protocol, { from: port, to: port }, EgressHopKind.NETWORK_ACL_OUTBOUND))) return path.result();
+      if (!igw.attachedTo.includes(natSubnet.vpc) && igw.attachmentUnknown) {
+        return path.unknown(this.hop(EgressHopKind.INTERNET_GATEWAY, igw.id, '-', false, `whether internet gateway ${igw.id} is attached to ${natSubnet.vpc} is unknown: ${igw.attachmentUnknown}`, false));
+      }
       if (!igw.attachedTo.includes(natSubnet.vpc)) {
         return path.blocked(this.hop(EgressHopKind.INTERNET_GATEWAY, igw.id, '-', false, `internet gateway ${igw.id} is not attached to ${natSubnet.vpc}`));
       }
@@ -613,6 +645,14 @@ export class Evaluator {
     } else {
       const any = cidrRoutes.find((r) => prefixLength(r.destination) === 0);
       if (any) best = { data: any.data, prefix: 0 };
+      if (address.tags.includes(IN_VPC)) {
+        // An address of the VPC (its subnet's CIDR known only at deploy) is carried by the local route,
+        // unless a route more specific than the VPC's CIDR takes it.
+        const local = { data: 'local' as const, prefix: Math.max(1, ...(vpc?.cidrs ?? []).map(prefixLength)) };
+        const narrower = cidrRoutes.filter((r) => r.data !== 'local' && prefixLength(r.destination) > local.prefix && this.cidrMatches(r.destination, address) !== false);
+        narrower.forEach((r) => this.notes.add(`Assumed that ${address.label} is outside ${r.destination}, the destination of a route more specific than the local one`));
+        best = local;
+      }
       for (const r of cidrRoutes) if (prefixLength(r.destination) > 0) this.cidrMatches(r.destination, address);
     }
     for (const route of subnet.routeTable.routes.filter((r) => r.destinationSet)) {

@@ -151,6 +151,8 @@ export interface NatGatewayModel {
 export interface InternetGatewayModel {
   readonly id: string;
   readonly attachedTo: string[];
+  /** Why an attachment's VPC is known only at deploy time (then the gateway may be attached to any VPC). */
+  attachmentUnknown?: string;
 }
 
 export interface InterfaceEndpointModel {
@@ -159,6 +161,8 @@ export interface InterfaceEndpointModel {
   /** Short service name: the part after the region, e.g. `sagemaker.api`, `s3`, `studio`. */
   readonly service: string;
   readonly serviceName: string;
+  /** Why the service name is known only at deploy time (then `service` is not a service name). */
+  readonly serviceUnknown?: string;
   readonly subnets: string[];
   readonly securityGroups: string[];
   readonly privateDns: boolean;
@@ -186,6 +190,8 @@ export interface WorkloadModel {
   readonly subnets: string[];
   /** Set when SageMaker gives the workload internet access through its own network, bypassing the VPC. */
   readonly managedInternet?: string;
+  /** Why whether SageMaker gives it internet access is known only at deploy time (a parameter). */
+  readonly managedInternetUnknown?: string;
 }
 
 /** One rule of a Route 53 Resolver DNS Firewall rule group. */

@@ -19,8 +19,19 @@ export function referencedId(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a value is known only at deploy time, when the egress analyzer's resolution pass marked it so
+ * (`{ 'Fn::Unresolved': '<why>' }`, e.g. a parameter without a value); else undefined.
+ */
+export function unresolvedWhy(value: unknown): string | undefined {
+  const why = value && typeof value === 'object' ? (value as Record<string, unknown>)['Fn::Unresolved'] : undefined;
+  return typeof why === 'string' ? why : undefined;
+}
+
 /** A stable key for a value: the logical id it refers to, `external:<text>` for a literal, else its JSON. */
 export function valueKey(value: unknown): string {
+  const why = unresolvedWhy(value);
+  if (why !== undefined) return `external:${why}`;
   const getAtt = (value as Record<string, unknown> | undefined)?.['Fn::GetAtt'];
   if (Array.isArray(getAtt) && (getAtt[1] === 'DefaultSecurityGroup' || getAtt[1] === 'DefaultNetworkAcl')) return `${getAtt[0]}.${getAtt[1]}`;
   const imported = (value as Record<string, unknown> | undefined)?.['Fn::ImportValue'];
@@ -33,6 +44,8 @@ export function valueKey(value: unknown): string {
 
 /** A short text for a value the analyzer cannot resolve, e.g. `Fn::If` or `Ref Parameter`. */
 export function describe(value: unknown): string {
+  const why = unresolvedWhy(value);
+  if (why !== undefined) return why;
   const ref = referencedId(value);
   if (ref) return `${Object.keys(value as object)[0]} ${ref}`;
   if (value && typeof value === 'object') return Object.keys(value).join(', ');

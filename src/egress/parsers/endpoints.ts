@@ -1,5 +1,5 @@
 /** VPC endpoints: gateway endpoints as routes to their service's prefix list, interface endpoints. */
-import { flatten, parseServiceName, referencedId, THIS_REGION, toArray, valueKey } from '../../private/cfn-values';
+import { describe, flatten, parseServiceName, referencedId, THIS_REGION, toArray, unresolvedWhy, valueKey } from '../../private/cfn-values';
 import { otherAccountAccess } from '../endpoint-policy';
 import type { AddressSet, EndpointPolicyModel, InterfaceEndpointModel, RouteTableModel } from '../template-model';
 import { ParseContext } from './context';
@@ -33,16 +33,22 @@ export function parseEndpoints(ctx: ParseContext, routeTables: Map<string, Route
     const serviceName = flatten(p.ServiceName, THIS_REGION) ?? valueKey(p.ServiceName);
     const parsed = parseServiceName(serviceName);
     const service = parsed?.service ?? serviceName;
+    const serviceUnknown = flatten(p.ServiceName, THIS_REGION) !== undefined ? undefined : `the service name of endpoint ${id} (${describe(p.ServiceName)}) is known only at deploy time`;
     const type = p.VpcEndpointType ?? 'Gateway';
     if (type === 'Gateway') {
       // A gateway endpoint adds a route to the service's AWS-managed prefix list in each of its route tables.
       const tag = `aws:${service}:${parsed && !ctx.isThisRegion(parsed.region) ? parsed.region : THIS_REGION}`;
       const set: AddressSet = { key: `${id}.prefixList`, label: `AWS-managed prefix list of ${serviceName}`, cidrs: [], memberTags: [tag], opaque: false };
-      const route = { id, destinationSet: set, target: { kind: 'gatewayEndpoint' as const, id, service } };
+      const route = { id, destinationSet: set, target: { kind: 'gatewayEndpoint' as const, id, service }, destinationUnknown: serviceUnknown };
       const elsewhere: string[] = [];
-      for (const tableRef of toArray(p.RouteTableIds)) {
+      const tableRefs = unresolvedWhy(p.RouteTableIds) !== undefined ? [p.RouteTableIds] : toArray(p.RouteTableIds);
+      for (const tableRef of tableRefs) {
         const table = routeTables.get(valueKey(tableRef));
-        if (table) table.routes.push(route);
+        const why = unresolvedWhy(tableRef);
+        if (why !== undefined) {
+          // A route table known only at deploy time may be any of them.
+          for (const t of routeTables.values()) t.routes.push({ ...route, presenceUnknown: `gateway endpoint ${id}'s route tables: ${why}` });
+        } else if (table) table.routes.push(route);
         else if (typeof tableRef === 'string') elsewhere.push(tableRef);
       }
       // An imported table described without its id may be one of the imported tables named.
@@ -58,6 +64,7 @@ export function parseEndpoints(ctx: ParseContext, routeTables: Map<string, Route
         vpc: referencedId(p.VpcId) ?? (typeof p.VpcId === 'string' ? valueKey(p.VpcId) : undefined),
         service,
         serviceName,
+        serviceUnknown,
         subnets: toArray(p.SubnetIds).map(valueKey),
         securityGroups: toArray(p.SecurityGroupIds).map(valueKey),
         privateDns: p.PrivateDnsEnabled === true || p.PrivateDnsEnabled === 'true',

@@ -1,5 +1,5 @@
 /** Internet and NAT gateways, route tables and their routes. */
-import { referencedId, valueKey } from '../../private/cfn-values';
+import { describe, referencedId, unresolvedWhy, valueKey } from '../../private/cfn-values';
 import type { InternetGatewayModel, NatGatewayModel, RouteTableModel, RouteTarget } from '../template-model';
 import { AddressSets } from './address-sets';
 import { ParseContext } from './context';
@@ -14,10 +14,11 @@ export interface Gateways {
 export function parseGateways(ctx: ParseContext): Gateways {
   const internetGateways = new Map<string, InternetGatewayModel>();
   for (const [id] of ctx.ofType('AWS::EC2::InternetGateway')) internetGateways.set(id, { id, attachedTo: [] });
-  for (const [, r] of ctx.ofType('AWS::EC2::VPCGatewayAttachment')) {
+  for (const [id, r] of ctx.ofType('AWS::EC2::VPCGatewayAttachment')) {
     const igw = internetGateways.get(referencedId(r.Properties?.InternetGatewayId) ?? '');
-    const vpc = referencedId(r.Properties?.VpcId);
+    const vpc = referencedId(r.Properties?.VpcId) ?? (typeof r.Properties?.VpcId === 'string' ? valueKey(r.Properties.VpcId) : undefined);
     if (igw && vpc) igw.attachedTo.push(vpc);
+    else if (igw) igw.attachmentUnknown = `attachment ${id}'s VpcId: ${unresolvedWhy(r.Properties?.VpcId) ?? `${describe(r.Properties?.VpcId)} is resolved only at deploy time`}`;
   }
   const natGateways = new Map<string, NatGatewayModel>();
   for (const [id, r] of ctx.ofType('AWS::EC2::NatGateway')) {

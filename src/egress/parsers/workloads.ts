@@ -1,5 +1,5 @@
 /** SageMaker workloads: notebook instances, Studio domains (and their shared spaces), user profiles. */
-import { referencedId, toArray, valueKey } from '../../private/cfn-values';
+import { describe, referencedId, toArray, valueKey } from '../../private/cfn-values';
 import type { WorkloadModel } from '../template-model';
 import { ParseContext } from './context';
 
@@ -16,28 +16,32 @@ export function parseWorkloads(ctx: ParseContext): WorkloadModel[] {
   for (const [id, r] of ctx.ofType('AWS::SageMaker::NotebookInstance')) {
     const p = r.Properties ?? {};
     const direct = p.DirectInternetAccess ?? 'Enabled';
+    const directUnknown = typeof direct === 'string' ? undefined : `DirectInternetAccess (${describe(direct)}) is known only at deploy time`;
     workloads.push({
       id,
       label: `notebook instance ${id}`,
       type: r.Type,
       securityGroups: toArray(p.SecurityGroupIds).map(valueKey),
       subnets: toArray(p.SubnetId).map(valueKey),
-      managedInternet: direct === 'Disabled' ? undefined
+      managedInternetUnknown: directUnknown,
+      managedInternet: direct === 'Disabled' || directUnknown ? undefined
         : `DirectInternetAccess is ${direct}${p.DirectInternetAccess === undefined ? ' (the default)' : ''}: SageMaker gives the notebook internet access through a VPC it manages`,
     });
   }
-  const domains = new Map<string, { groups: string[]; subnets: string[]; managedInternet?: string }>();
+  const domains = new Map<string, { groups: string[]; subnets: string[]; managedInternet?: string; managedInternetUnknown?: string }>();
   for (const [id, r] of ctx.ofType('AWS::SageMaker::Domain')) {
     const p = r.Properties ?? {};
     const access = p.AppNetworkAccessType ?? 'PublicInternetOnly';
+    const accessUnknown = typeof access === 'string' ? undefined : `AppNetworkAccessType (${describe(access)}) is known only at deploy time`;
     const domain = {
       groups: toArray(p.DefaultUserSettings?.SecurityGroups).map(valueKey),
       subnets: toArray(p.SubnetIds).map(valueKey),
-      managedInternet: access === 'VpcOnly' ? undefined
+      managedInternetUnknown: accessUnknown,
+      managedInternet: access === 'VpcOnly' || accessUnknown ? undefined
         : `AppNetworkAccessType is ${access}${p.AppNetworkAccessType === undefined ? ' (the default)' : ''}: apps reach the internet through a VPC SageMaker manages`,
     };
     domains.set(id, domain);
-    workloads.push({ id, label: `Studio domain ${id} (default user settings)`, type: r.Type, securityGroups: domain.groups, subnets: domain.subnets, managedInternet: domain.managedInternet });
+    workloads.push({ id, label: `Studio domain ${id} (default user settings)`, type: r.Type, securityGroups: domain.groups, subnets: domain.subnets, managedInternet: domain.managedInternet, managedInternetUnknown: domain.managedInternetUnknown });
     // Shared spaces run with the domain's default space settings (the user settings' groups when it has none).
     const spaceGroups = toArray(p.DefaultSpaceSettings?.SecurityGroups).map(valueKey);
     if (spaceGroups.length > 0) {
@@ -48,6 +52,7 @@ export function parseWorkloads(ctx: ParseContext): WorkloadModel[] {
         securityGroups: spaceGroups,
         subnets: domain.subnets,
         managedInternet: domain.managedInternet,
+        managedInternetUnknown: domain.managedInternetUnknown,
       });
     }
   }
@@ -56,7 +61,7 @@ export function parseWorkloads(ctx: ParseContext): WorkloadModel[] {
     const domain = domains.get(referencedId(p.DomainId) ?? '');
     // SageMaker aggregates a profile's security groups with the domain's default ones (CreateDomain API reference).
     const groups = [...new Set([...(domain?.groups ?? []), ...toArray(p.UserSettings?.SecurityGroups).map(valueKey)])];
-    workloads.push({ id, label: `Studio user profile ${id}`, type: r.Type, securityGroups: groups, subnets: domain?.subnets ?? [], managedInternet: domain?.managedInternet });
+    workloads.push({ id, label: `Studio user profile ${id}`, type: r.Type, securityGroups: groups, subnets: domain?.subnets ?? [], managedInternet: domain?.managedInternet, managedInternetUnknown: domain?.managedInternetUnknown });
   }
   return workloads;
 }

@@ -1,0 +1,136 @@
+import { groupId, https, interfaceEndpoints, natEgress, notebook, ref, securityGroup, template, vpc } from './templates';
+import { EgressAnalyzer, EgressDestination, EgressOutcome, EgressSource } from '../../src/egress';
+import { resolveTemplate } from '../../src/egress/resolve';
+
+const notebookSource = EgressSource.workloadLogicalId('Notebook');
+const internet = EgressDestination.ipv4('8.8.8.8', 443);
+const outcome = (t: object, options = {}, destination = internet) =>
+  EgressAnalyzer.fromTemplate(t, options).check({ source: notebookSource, destination }).outcome;
+
+/** A notebook whose DirectInternetAccess is a parameter, as published templates write it. */
+function parameterized(defaultValue?: string) {
+  const t = template(vpc(), securityGroup('Workload', [https({ CidrIp: '0.0.0.0/0' })]), notebook());
+  (t.Resources.Notebook.Properties as any).DirectInternetAccess = ref('DirectAccess');
+  return { Parameters: { DirectAccess: { Type: 'String', ...(defaultValue ? { Default: defaultValue } : {}) } }, ...t };
+}
+
+describe('resolution pass', () => {
+  const resolve = (t: object, options = {}) => resolveTemplate(t, options).variants[0].template;
+
+  test('Fn::Sub (both forms), Fn::Join, pseudo parameters, Fn::FindInMap, Fn::Select, Fn::Split, Fn::Cidr, Fn::GetAZs', () => {
+    const t = {
+      Parameters: { Env: { Type: 'String', Default: 'dev' }, Cidr: { Type: 'String', Default: '10.1.0.0/16' } },
+      Mappings: { Net: { dev: { Cidr: '10.9.0.0/16' } } },
+      Resources: {
+        R: {
+          Type: 'X',
+          Properties: {
+            A: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.${Svc}-${Env}' },
+            B: { 'Fn::Sub': ['${Env}-${X}', { X: 'y' }] },
+            C: { 'Fn::FindInMap': ['Net', { Ref: 'Env' }, 'Cidr'] },
+            D: { 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] },
+            E: { 'Fn::Cidr': [{ Ref: 'Cidr' }, 3, 8] },
+            F: { 'Fn::GetAZs': '' },
+            G: { 'Fn::Join': ['-', [{ Ref: 'AWS::StackName' }, { Ref: 'AWS::Partition' }]] },
+            H: { 'Fn::Sub': '${Res.Arn}' },
+          },
+        },
+      },
+    };
+    const p = resolve(t, { region: 'eu-west-1', stackName: 'S' }).Resources.R.Properties;
+    expect(p.A).toEqual({ 'Fn::Sub': 'com.amazonaws.eu-west-1.${Svc}-dev' });
+    expect(p.B).toBe('dev-y');
+    expect(p.C).toBe('10.9.0.0/16');
+    expect(p.D).toBe('b');
+    expect(p.E).toEqual(['10.1.0.0/24', '10.1.1.0/24', '10.1.2.0/24']);
+    expect(p.F).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+    expect(p.G).toBe('S-aws');
+    expect(p.H).toEqual({ 'Fn::Sub': '${Res.Arn}' });
+    expect(resolveTemplate(t, { region: 'eu-west-1' }).notes.join()).toMatch(/Fn::GetAZs/);
+  });
+
+  test('conditions: decided ones drop resources and pick Fn::If branches (AWS::NoValue dropped); undecided ones give two variants', () => {
+    const t = {
+      Parameters: { Env: { Type: 'String', Default: 'dev' }, Mode: { Type: 'String' } },
+      Conditions: {
+        IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] },
+        NotProd: { 'Fn::Not': [{ Condition: 'IsProd' }] },
+        Open: { 'Fn::Equals': [{ Ref: 'Mode' }, 'open'] },
+        Both: { 'Fn::And': [{ Condition: 'Open' }, { Condition: 'IsProd' }] },
+      },
+      Resources: {
+        Prod: { Type: 'X', Condition: 'IsProd' },
+        Dev: { Type: 'X', Condition: 'NotProd', Properties: { A: { 'Fn::If': ['IsProd', 'p', { Ref: 'AWS::NoValue' }] }, M: { Ref: 'Mode' } } },
+        Maybe: { Type: 'X', Condition: 'Open', Properties: { M: { Ref: 'Mode' } } },
+        Never: { Type: 'X', Condition: 'Both' },
+      },
+    };
+    const r = resolveTemplate(t);
+    expect(r.variants).toHaveLength(2);
+    const [open, closed] = r.variants;
+    expect(open.assumptions).toEqual(['condition Open is true']);
+    expect(Object.keys(open.template.Resources)).toEqual(['Dev', 'Maybe']);
+    expect(open.template.Resources.Maybe.Properties.M).toBe('open'); // fixed by the assumed Fn::Equals
+    expect(open.template.Resources.Dev.Properties).toEqual({ M: 'open' });
+    expect(Object.keys(closed.template.Resources)).toEqual(['Dev']);
+    expect(closed.template.Resources.Dev.Properties.M).toEqual({ 'Fn::Unresolved': expect.stringMatching(/parameter Mode has no value/) });
+  });
+
+  test('a malformed template: one clear error naming the resource and property', () => {
+    expect(() => resolveTemplate({ Resources: { R: { Type: 'X', Properties: { A: { 'Fn::Select': [5, ['a']] } } } } }))
+      .toThrow(/Resources\.R\.Properties\.A\.Fn::Select: Fn::Select index 5/);
+    expect(() => resolveTemplate({ Resources: { R: { Type: 'X', Condition: 'Nope' } } })).toThrow(/Resources\.R\.Condition: names condition Nope/);
+    expect(() => resolveTemplate({ Parameters: {}, Resources: {} }, { parameters: { X: '1' } })).toThrow(/declares no parameter X/);
+  });
+});
+
+describe('parameters and conditions in the analyzer', () => {
+  test('DirectInternetAccess as a parameter: its value, its Default, else UNKNOWN naming the parameter', () => {
+    expect(outcome(parameterized())).toBe(EgressOutcome.UNKNOWN);
+    const verdict = EgressAnalyzer.fromTemplate(parameterized()).check({ source: notebookSource, destination: internet });
+    expect(JSON.stringify(verdict)).toMatch(/parameter DirectAccess/);
+    expect(outcome(parameterized(), { parameters: { DirectAccess: 'Disabled' } })).toBe(EgressOutcome.BLOCKED);
+    expect(outcome(parameterized('Enabled'))).toBe(EgressOutcome.REACHABLE);
+    expect(outcome(parameterized('Enabled'), { parameters: { DirectAccess: 'Disabled' } })).toBe(EgressOutcome.BLOCKED);
+  });
+
+  test('a NAT gateway and its route under a false condition do not make the internet reachable; undecided: UNKNOWN', () => {
+    const t: any = { ...template(vpc(), securityGroup('Workload', [https({ CidrIp: '0.0.0.0/0' })]), notebook(), natEgress()) };
+    const conditional = (cond: object) => {
+      const out = JSON.parse(JSON.stringify(t));
+      out.Parameters = { UseNat: { Type: 'String', AllowedValues: ['yes', 'no'] } };
+      out.Conditions = { Nat: cond };
+      for (const [id, r] of Object.entries<any>(out.Resources)) if (r.Type === 'AWS::EC2::NatGateway' || (r.Type === 'AWS::EC2::Route' && r.Properties.NatGatewayId)) out.Resources[id].Condition = 'Nat';
+      return out;
+    };
+    const byParam = conditional({ 'Fn::Equals': [{ Ref: 'UseNat' }, 'yes'] });
+    expect(outcome(t)).toBe(EgressOutcome.REACHABLE);
+    expect(outcome(byParam, { parameters: { UseNat: 'no' } })).toBe(EgressOutcome.BLOCKED);
+    expect(outcome(byParam, { parameters: { UseNat: 'yes' } })).toBe(EgressOutcome.REACHABLE);
+    const undecided = EgressAnalyzer.fromTemplate(byParam).check({ source: notebookSource, destination: internet });
+    expect(undecided.outcome).toBe(EgressOutcome.UNKNOWN);
+    expect(undecided.notes[0]).toMatch(/REACHABLE when condition Nat is true; BLOCKED when condition Nat is false/);
+  });
+
+  test('an interface endpoint whose ServiceName is a parameter: report() does not throw; the service is UNKNOWN only where it matters', () => {
+    const t: any = {
+      Parameters: { Service: { Type: 'String' } },
+      ...template(vpc(), securityGroup('Workload', [https({ DestinationSecurityGroupId: groupId('EndpointGroup') })]), notebook(), interfaceEndpoints('sts')),
+    };
+    for (const r of Object.values<any>(t.Resources)) if (r.Type === 'AWS::EC2::VPCEndpoint') r.Properties.ServiceName = ref('Service');
+    const analyzer = EgressAnalyzer.fromTemplate(t);
+    expect(() => analyzer.report()).not.toThrow();
+    expect(analyzer.check({ source: notebookSource, destination: EgressDestination.awsService('sts') }).outcome).toBe(EgressOutcome.UNKNOWN);
+    expect(EgressAnalyzer.fromTemplate(t, { parameters: { Service: 'com.amazonaws.us-east-1.sts' }, region: 'us-east-1' })
+      .check({ source: notebookSource, destination: EgressDestination.awsService('sts') }).outcome).toBe(EgressOutcome.REACHABLE);
+  });
+
+  test('an endpoint subnet whose CIDR is a parameter, in a table with a default route: the local route carries the endpoint', () => {
+    const t: any = {
+      Parameters: { EndpointCidr: { Type: 'String' } },
+      ...template(vpc(), securityGroup('Workload', [https({ DestinationSecurityGroupId: groupId('EndpointGroup') })]), notebook(), interfaceEndpoints('sts'), natEgress()),
+    };
+    t.Resources.EndpointsSubnet.Properties.CidrBlock = ref('EndpointCidr');
+    expect(outcome(t, {}, EgressDestination.awsService('sts'))).toBe(EgressOutcome.REACHABLE);
+  });
+});
