@@ -6,7 +6,9 @@ import { EgressSource } from './egress-source';
 import { EgressHop, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { Evaluator, PathResult } from './evaluation';
 import { EgressImportedSubnet, EgressImportedVpc } from './imported-network';
+import { cdkNestedStackTemplates, inlineNestedStacks } from './nested-stacks';
 import { validateImportedNetwork } from './parsers/imported';
+import { readTemplateFile } from './template-file';
 import { buildModel, mergeTemplates, NetworkModel } from './template-model';
 import { mergeVerdicts, resolveVariants } from './variants';
 import { invalid, validateIpv4Cidr } from '../private/validation';
@@ -81,6 +83,17 @@ export interface EgressAnalyzerOptions {
    * @default - `${AWS::StackName}` stays a placeholder
    */
   readonly stackName?: string;
+
+  /**
+   * The templates of the template's nested stacks (AWS::CloudFormation::Stack), by the stack resource's
+   * logical id; `Parent/Child` for a stack nested in the nested stack `Parent`. Their resources join the
+   * analysis as `<logical id>/<resource>`, and their workloads are listed with the template's. A nested
+   * stack's parameters take what the stack resource passes; `Fn::GetAtt [Stack, Outputs.Name]` takes the
+   * nested stack's output. A nested stack with no template given stays unknown.
+   *
+   * @default - fromStack(): the CDK nested stacks of the stack, from the cloud assembly; otherwise none
+   */
+  readonly nestedStacks?: { [logicalId: string]: any };
 }
 
 /** The template of another stack. */
@@ -128,7 +141,19 @@ export class EgressAnalyzer {
     const otherTemplates = options.otherTemplates ?? assembly.stacks
       .filter((s) => s.id !== stack.artifactId)
       .map((s) => ({ stackName: s.stackName, template: s.template }));
-    return new EgressAnalyzer(template, { ...options, region, otherTemplates });
+    const nestedStacks = options.nestedStacks ?? cdkNestedStackTemplates(template, assembly.directory);
+    return new EgressAnalyzer(template, { ...options, region, otherTemplates, nestedStacks });
+  }
+
+  /**
+   * Analyzes a CloudFormation template file: JSON, or YAML with CloudFormation's short-form tags
+   * (`!Ref`, `!GetAtt`, `!Sub`, ...).
+   *
+   * @param file the template file's path
+   * @throws when the file cannot be read or is not a template (the message names the file and, when malformed, the line)
+   */
+  public static fromFile(file: string, options: EgressAnalyzerOptions = {}): EgressAnalyzer {
+    return EgressAnalyzer.fromTemplate(readTemplateFile(file), options);
   }
 
   /** Analyzes a synthesized CloudFormation template (the parsed JSON). */
@@ -154,6 +179,8 @@ export class EgressAnalyzer {
   public readonly region: string;
 
   private readonly model: NetworkModel;
+  /** The nested stacks inlined: their resources' ids start with `<path>/`. */
+  private readonly nestedPaths: Set<string>;
   private readonly evaluator: Evaluator;
   /** The same model with the security groups set aside, for report()'s second line of defence. */
   private readonly networkLayerOnly: Evaluator;
@@ -165,6 +192,9 @@ export class EgressAnalyzer {
   private readonly resolutionNotes: string[];
 
   private constructor(template: any, options: EgressAnalyzerOptions) {
+    const inlined = inlineNestedStacks(template, options.nestedStacks);
+    template = inlined.template;
+    this.nestedPaths = new Set(inlined.nestedPaths);
     const others = (options.otherTemplates ?? []).map((t) => ({ name: t.stackName, template: t.template }));
     const imported = validateImportedNetwork(options.importedVpcs, options.importedSubnets);
     const resolved = resolveVariants(
@@ -188,8 +218,7 @@ export class EgressAnalyzer {
 
   /** Every SageMaker notebook instance, Studio domain (and its shared spaces) and Studio user profile of the template. */
   public get workloads(): EgressSource[] {
-    // Resources of other templates carry a `<stack>/` prefix; a logical id never has a slash.
-    return this.model.workloads.filter((w) => !w.id.includes('/')).map((w) => EgressSource.workloadLogicalId(w.id));
+    return this.model.workloads.filter((w) => this.isOwn(w.id)).map((w) => EgressSource.workloadLogicalId(w.id));
   }
 
   /** Answers one question. */
@@ -205,6 +234,15 @@ export class EgressAnalyzer {
     const spec = source._resolve(this.model);
     const vpcs = [...new Set(spec.subnets.map((s) => this.model.subnets.get(s)?.vpc).filter((v): v is string => v !== undefined))];
     return dnsFilterOf(this.model.dnsFirewalls, vpcs);
+  }
+
+  /**
+   * Whether a resource id is the template's (or its nested stacks'): resources of other templates carry
+   * a `<stack>/` prefix, those of nested stacks `<stack resource>/`; a logical id never has a slash.
+   */
+  private isOwn(id: string): boolean {
+    const slash = id.lastIndexOf('/');
+    return slash < 0 || this.nestedPaths.has(id.slice(0, slash));
   }
 
   private answer(query: EgressQuery, evaluator: Evaluator): EgressVerdict {
@@ -239,7 +277,7 @@ export class EgressAnalyzer {
    */
   public expectedDestinations(): EgressDestination[] {
     // Endpoints of the VPCs this template's workloads run in (other stacks joined for imports may have more).
-    const own = this.model.workloads.filter((w) => !w.id.includes('/'));
+    const own = this.model.workloads.filter((w) => this.isOwn(w.id));
     const vpcs = new Set(own.flatMap((w) => w.subnets).map((s) => this.model.subnets.get(s)?.vpc).filter((v) => v !== undefined));
     const endpoints = this.model.interfaceEndpoints.filter((e) => vpcs.size === 0 || (e.vpc !== undefined && vpcs.has(e.vpc)));
     const services = [...new Set(endpoints.filter((e) => !e.serviceUnknown).map((e) => e.service).filter((s) => s !== 's3'))].sort();
