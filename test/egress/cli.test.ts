@@ -92,8 +92,11 @@ describe('the command line as a process', () => {
     const nested = new NestedStack(workloads, 'Notebooks');
     const group = new ec2.SecurityGroup(nested, 'Sg', { vpc, allowAllOutbound: true });
     new sagemaker.CfnNotebookInstance(nested, 'Notebook', {
-      instanceType: 'ml.t3.medium', roleArn: 'arn:aws:iam::123456789012:role/x', directInternetAccess: 'Disabled',
-      subnetId: vpc.isolatedSubnets[0].subnetId, securityGroupIds: [group.securityGroupId],
+      instanceType: 'ml.t3.medium',
+      roleArn: 'arn:aws:iam::123456789012:role/x',
+      directInternetAccess: 'Disabled',
+      subnetId: vpc.isolatedSubnets[0].subnetId,
+      securityGroupIds: [group.securityGroupId],
     });
     app.synth();
     const run = spawnCli('analyze', outdir, '--format', 'json');

@@ -170,8 +170,11 @@ describe('nested stacks', () => {
       const nested = new NestedStack(new NestedStack(stack, 'Child'), 'Grand');
       const group = new ec2.SecurityGroup(nested, 'Sg', { vpc: network, allowAllOutbound: true });
       new sagemaker.CfnNotebookInstance(nested, 'Notebook', {
-        instanceType: 'ml.t3.medium', roleArn: 'arn:aws:iam::123456789012:role/x', directInternetAccess: 'Disabled',
-        subnetId: network.privateSubnets[0].subnetId, securityGroupIds: [group.securityGroupId],
+        instanceType: 'ml.t3.medium',
+        roleArn: 'arn:aws:iam::123456789012:role/x',
+        directInternetAccess: 'Disabled',
+        subnetId: network.privateSubnets[0].subnetId,
+        securityGroupIds: [group.securityGroupId],
       });
       const analyzer = EgressAnalyzer.fromStack(stack);
       expect(analyzer.workloads).toHaveLength(1);

@@ -8,8 +8,8 @@ import { Finding } from './policy-file';
 import { EgressAnalyzer } from '../egress-analyzer';
 import { EgressPolicy } from '../egress-policy';
 import { EgressHopKind, EgressOutcome, EgressVerdict } from '../egress-verdict';
-import { SHARED_SPACES } from '../template-model';
 import { resourceLines } from '../template-file';
+import { SHARED_SPACES } from '../template-model';
 
 /** One stack's analysis. */
 export interface StackResult {
@@ -60,7 +60,12 @@ export function jsonReport(results: StackResult[], policyFile: string | undefine
           }),
         })),
         findings: r.findings.map((f) => ({
-          rule: f.rule, level: f.level, workload: f.workload, destination: f.destination, outcome: f.outcome, message: f.message,
+          rule: f.rule,
+          level: f.level,
+          workload: f.workload,
+          destination: f.destination,
+          outcome: f.outcome,
+          message: f.message,
           resource: locate(r.target, f),
         })),
       };

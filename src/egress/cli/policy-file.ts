@@ -117,7 +117,12 @@ export function findingsOf(analyzer: EgressAnalyzer, policy: PolicyFile | undefi
       const verdict = analyzer.check({ source, destination });
       if (verdict.outcome === EgressOutcome.REACHABLE) continue;
       found.push({
-        rule: EgressPolicy.RULE_REQUIRED_UNREACHABLE, level, workload: source.description, destination: destination.description, outcome: verdict.outcome, verdict,
+        rule: EgressPolicy.RULE_REQUIRED_UNREACHABLE,
+        level,
+        workload: source.description,
+        destination: destination.description,
+        outcome: verdict.outcome,
+        verdict,
         message: `${source.description} must reach ${destination.description}, but it is ${verdict.outcome}: ${EgressAnalyzer.describeVerdict(verdict)}`,
       });
     }
@@ -126,7 +131,12 @@ export function findingsOf(analyzer: EgressAnalyzer, policy: PolicyFile | undefi
       if (verdict.outcome === EgressOutcome.BLOCKED) continue;
       const how = verdict.outcome === EgressOutcome.UNKNOWN ? 'might reach' : 'can reach';
       found.push({
-        rule: EgressPolicy.RULE_BEYOND_POLICY, level, workload: source.description, destination: destination.description, outcome: verdict.outcome, verdict,
+        rule: EgressPolicy.RULE_BEYOND_POLICY,
+        level,
+        workload: source.description,
+        destination: destination.description,
+        outcome: verdict.outcome,
+        verdict,
         message: `${source.description} ${how} ${destination.description}, which ${policy ? 'the policy does not allow' : 'a restricted workload must not reach'} (${verdict.outcome}): ` +
           `${[EgressAnalyzer.describeVerdict(verdict), ...verdict.notes].join('; ')}`,
       });
