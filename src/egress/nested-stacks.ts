@@ -7,8 +7,8 @@
  * (`Parameters` of the stack resource); those the parent does not pass join the template's parameters
  * as `<stack logical id>/<name>` (their Default, or a value the caller gives under that name);
  * `Fn::GetAtt [Stack, Outputs.Name]` in the parent (or a sibling's parameters) becomes the value of the
- * nested stack's output. Limit: `${Name}` inside a nested stack's `Fn::Sub` is not renamed, so a
- * parameter or resource it names is not found (the value stays unknown).
+ * nested stack's output. `${Name}` in a nested stack's `Fn::Sub` is renamed too; a parameter it names
+ * becomes a variable of the Sub, with the value the parent passes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -38,7 +38,8 @@ function transform(value: Json, f: (v: Obj) => Json | undefined): Json {
 
 /**
  * Prefixes the template's own names with `prefix`: references (Ref, GetAtt; pseudo parameters stay),
- * conditions (a resource's `Condition`, `Fn::If`, `{ Condition }`) and mappings (`Fn::FindInMap`).
+ * conditions (a resource's `Condition`, `Fn::If`, `{ Condition }`), mappings (`Fn::FindInMap`) and the
+ * names in `Fn::Sub` strings.
  */
 function renameReferences(value: Json, prefix: string): Json {
   return transform(value, (v) => {
@@ -53,10 +54,43 @@ function renameReferences(value: Json, prefix: string): Json {
       const [name, ...rest] = v[named] as Json[];
       return { ...v, [named]: [`${prefix}${name}`, ...rest.map((x) => renameReferences(x, prefix))] };
     }
+    const sub = subOf(v);
+    if (sub) {
+      // `${Name}` and `${Name.Attribute}` name the template's parameters and resources, unless a variable of the Sub.
+      const renamed = sub.text.replace(SUB_NAME, (whole, name: string) => {
+        const key = name.trim();
+        return key.startsWith('AWS::') || key in sub.vars ? whole : `\${${prefix}${key}}`;
+      });
+      return { 'Fn::Sub': Array.isArray(v['Fn::Sub']) ? [renamed, renameReferences(sub.vars, prefix)] : renamed };
+    }
     if (typeof v.Condition === 'string') {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'Condition' ? `${prefix}${x}` : renameReferences(x, prefix)]));
     }
     return undefined;
+  });
+}
+
+/** `${Name}` in a `Fn::Sub` string (not `${!Literal}`). */
+const SUB_NAME = /\$\{([^}!]+)\}/g;
+
+/** The parts of a `Fn::Sub`, either form. */
+function subOf(v: Obj): { text: string; vars: Obj } | undefined {
+  const sub = v['Fn::Sub'];
+  if (typeof sub === 'string') return { text: sub, vars: {} };
+  if (Array.isArray(sub) && typeof sub[0] === 'string') return { text: sub[0], vars: isObj(sub[1]) ? sub[1] : {} };
+  return undefined;
+}
+
+/** Replaces the references to the parameters in `values` (by their prefixed names) with their values, in Ref and Fn::Sub. */
+function bindParameters(value: Json, values: Map<string, Json>): Json {
+  return transform(value, (o) => {
+    if (typeof o.Ref === 'string' && values.has(o.Ref)) return values.get(o.Ref);
+    const sub = subOf(o);
+    if (!sub) return undefined;
+    const used = [...sub.text.matchAll(SUB_NAME)].map((m) => m[1].trim()).filter((n) => values.has(n) && !(n in sub.vars));
+    if (used.length === 0 && !Array.isArray(o['Fn::Sub'])) return undefined;
+    // A parameter the Sub names becomes one of its variables, with the value the parent passes.
+    return { 'Fn::Sub': [sub.text, { ...bindParameters(sub.vars, values) as Obj, ...Object.fromEntries(used.map((n) => [n, values.get(n)])) }] };
   });
 }
 
@@ -98,8 +132,7 @@ export function inlineNestedStacks(template: any, nested: { [logicalId: string]:
         if (name in passed) values.set(`${childPrefix}${name}`, passed[name]);
         else parameters[`${childPrefix}${name}`] = declaration;
       }
-      const bind = (v: Json) => transform(renameReferences(v, childPrefix), (o) =>
-        typeof o.Ref === 'string' && values.has(o.Ref) ? values.get(o.Ref) : undefined);
+      const bind = (v: Json) => bindParameters(renameReferences(v, childPrefix), values);
       const childResources = Object.fromEntries(Object.entries(child.Resources).map(([rid, r]) => [`${childPrefix}${rid}`, bind(r)]));
       Object.assign(conditions, prefixKeys(child.Conditions, childPrefix, bind));
       Object.assign(mappings, prefixKeys(child.Mappings, childPrefix));

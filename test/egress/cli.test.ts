@@ -185,6 +185,24 @@ describe('the command line in process', () => {
     expect(finding.resource).toEqual({ logicalId: 'Child/Workload', file: child, line: 5 });
   });
 
+  test('--parameter and --stack-name reach the analyzer', () => {
+    const file = path.join(tmp, 'parameterized.yaml');
+    fs.writeFileSync(file, fs.readFileSync(YAML, 'utf8')
+      .replace('Parameters:\n', 'Parameters:\n  EgressCidr:\n    Type: String\n    Default: 10.0.0.0/16\n')
+      .replace('CidrIp: 0.0.0.0/0', 'CidrIp: !Ref EgressCidr'));
+    const internet = (...args: string[]) => {
+      const run = runCli('analyze', file, '--format', 'json', ...args);
+      const verdicts = JSON.parse(run.stdout).stacks[0].workloads[0].verdicts;
+      return verdicts.find((v: any) => v.destination === 'internet:443').outcome;
+    };
+    expect(internet()).toBe('BLOCKED');
+    expect(internet('--parameter', 'EgressCidr=0.0.0.0/0')).toBe('REACHABLE');
+    const named = runCli('analyze', file, '--stack-name', 'notebooks-prod', '--parameter', 'Nope=1');
+    expect(named.status).toBe(2);
+    expect(named.stderr).toMatch(/declares no parameter Nope/);
+    expect(JSON.parse(runCli('analyze', file, '--stack-name', 'notebooks-prod', '--format', 'json').stdout).stacks[0].name).toBe('notebooks-prod');
+  });
+
   test('--version', () => {
     expect(runCli('--version').stdout).toMatch(/^\d+\.\d+\.\d+/);
   });

@@ -6,6 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { groupId, https, natEgress, notebook, ref, securityGroup, template, vpc } from './templates';
 import { EgressAnalyzer, EgressDestination, EgressOutcome, EgressSource } from '../../src/egress';
+import { inlineNestedStacks } from '../../src/egress/nested-stacks';
 import { parseTemplateText, readTemplateFile, resourceLines } from '../../src/egress/template-file';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'notebook-nat.yaml');
@@ -155,6 +156,47 @@ describe('nested stacks', () => {
     const verdict = analyzer.check({ source: EgressSource.workloadLogicalId('Notebook'), destination: EgressDestination.internet(443) });
     expect(verdict.outcome).toBe(EgressOutcome.REACHABLE);
     expect(verdict.path[0].component).toBe('Middle/Grand/Workload');
+  });
+
+  test('a nested stack\'s conditions and the parameters nothing passes: resolved, and settable as <stack>/<name>', () => {
+    const conditional = child();
+    (conditional.Parameters as any).Open = { Type: 'String', Default: 'no' };
+    (conditional as any).Conditions = { IsOpen: { 'Fn::Equals': [ref('Open'), 'yes'] } };
+    (conditional.Resources.Workload.Properties as any).SecurityGroupEgress = {
+      'Fn::If': ['IsOpen', [https({ CidrIp: '0.0.0.0/0' })], [https({ CidrIp: '10.0.0.0/16' })]],
+    };
+    const internet = (parameters?: Record<string, string>) => EgressAnalyzer
+      .fromTemplate(parent(), { nestedStacks: { Child: conditional }, parameters })
+      .check({ source: EgressSource.workloadLogicalId('Child/Notebook'), destination: EgressDestination.internet(443) }).outcome;
+    expect(internet()).toBe(EgressOutcome.BLOCKED);
+    expect(internet({ 'Child/Open': 'yes' })).toBe(EgressOutcome.REACHABLE);
+  });
+
+  test('Fn::Sub in a nested stack: names renamed, a parameter passed becomes a variable', () => {
+    const top = {
+      Resources: {
+        Child: { Type: 'AWS::CloudFormation::Stack', Properties: { Parameters: { Prefix: 'team', Vpc: ref('Vpc') } } },
+        Vpc: { Type: 'AWS::EC2::VPC' },
+      },
+    };
+    const nested = {
+      Parameters: { Prefix: { Type: 'String' }, Vpc: { Type: 'String' } },
+      Resources: {
+        Sg: {
+          Type: 'AWS::EC2::SecurityGroup',
+          Properties: {
+            GroupDescription: { 'Fn::Sub': '${Prefix}-${AWS::Region}-${Other.Arn}-${!Literal}' },
+            VpcId: { 'Fn::Sub': ['${Id}', { Id: ref('Vpc') }] },
+          },
+        },
+      },
+    };
+    const { template: inlined, nestedPaths } = inlineNestedStacks(top, { Child: nested });
+    expect(nestedPaths).toEqual(['Child']);
+    expect(inlined.Resources['Child/Sg'].Properties).toEqual({
+      GroupDescription: { 'Fn::Sub': ['${Child/Prefix}-${AWS::Region}-${Child/Other.Arn}-${!Literal}', { 'Child/Prefix': 'team' }] },
+      VpcId: { 'Fn::Sub': ['${Id}', { Id: ref('Vpc') }] },
+    });
   });
 
   test('a nested template that is not a template is refused, naming the stack', () => {
