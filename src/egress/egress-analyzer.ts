@@ -199,7 +199,11 @@ export class EgressAnalyzer {
     const imported = validateImportedNetwork(options.importedVpcs, options.importedSubnets);
     const resolved = resolveVariants(
       { template, options: { parameters: options.parameters, region: options.region, stackName: options.stackName } },
-      (options.otherTemplates ?? []).map((t) => ({ name: t.stackName, template: t.template, options: { parameters: t.parameters, region: options.region, stackName: t.stackName } })));
+      (options.otherTemplates ?? []).map((t) => ({
+        name: t.stackName,
+        template: t.template,
+        options: { parameters: t.parameters, region: options.region, stackName: t.stackName },
+      })));
     this.capped = resolved.capped;
     this.resolutionNotes = resolved.notes;
     const models = (resolved.capped ? [{ primary: template, others, assumptions: [] }] : resolved.variants)
@@ -212,7 +216,9 @@ export class EgressAnalyzer {
     this.evaluator = new Evaluator(this.model, options.s3Ranges, options.ignoreSecurityGroups);
     this.networkLayerOnly = new Evaluator(this.model, options.s3Ranges, true);
     this.variants = models.map((m) => ({
-      ...m, evaluator: new Evaluator(m.model, options.s3Ranges, options.ignoreSecurityGroups), networkLayerOnly: new Evaluator(m.model, options.s3Ranges, true),
+      ...m,
+      evaluator: new Evaluator(m.model, options.s3Ranges, options.ignoreSecurityGroups),
+      networkLayerOnly: new Evaluator(m.model, options.s3Ranges, true),
     }));
   }
 
@@ -260,7 +266,8 @@ export class EgressAnalyzer {
       const notes: string[] = [];
       const destination = query.destination._resolve(this.region, notes);
       const evaluation = (evaluator === this.networkLayerOnly ? variant.networkLayerOnly : variant.evaluator).evaluate(source, destination);
-      const verdict = verdictOf(source.label, query.destination.description, evaluation.paths, [...notes, ...evaluation.notes, ...this.resolutionNotes]);
+      const verdict = verdictOf(source.label, query.destination.description, evaluation.paths,
+        [...notes, ...evaluation.notes, ...this.resolutionNotes]);
       verdicts.push({ verdict, assumptions: variant.assumptions });
     }
     if (verdicts.length === 0) throw missing;

@@ -43,7 +43,13 @@ export class EgressSource {
         const known = model.workloads.map((w) => w.id).join(', ') || 'none';
         return invalid('logicalId', 'name a SageMaker notebook instance, user profile or domain of the template', logicalId, `use one of: ${known}`);
       }
-      return { label: workload.id, securityGroups: workload.securityGroups, subnets: workload.subnets, managedInternet: workload.managedInternet, managedInternetUnknown: workload.managedInternetUnknown };
+      return {
+        label: workload.id,
+        securityGroups: workload.securityGroups,
+        subnets: workload.subnets,
+        managedInternet: workload.managedInternet,
+        managedInternetUnknown: workload.managedInternetUnknown,
+      };
     });
   }
 

@@ -251,7 +251,8 @@ export class Evaluator {
    * A service with no interface endpoint of a known service: an endpoint of the VPC whose service name
    * is known only at deploy may be this service's. Its path and the one without it must agree, else UNKNOWN.
    */
-  private unlessUnknownEndpoint(source: SourceSpec, subnet: SubnetModel, service: string, protocol: number, port: number, results: PathResult[]): PathResult[] {
+  private unlessUnknownEndpoint(source: SourceSpec, subnet: SubnetModel, service: string, protocol: number, port: number,
+    results: PathResult[]): PathResult[] {
     const vpcUnknown = subnet.vpc === UNKNOWN_VPC;
     const maybe = this.model.interfaceEndpoints.filter((e) => e.serviceUnknown && e.privateDns && !e.privateDnsOnlyForInboundResolver
       && (e.vpc === undefined || e.vpc === subnet.vpc || vpcUnknown));

@@ -426,10 +426,17 @@ function sub(arg: unknown, scope: Scope, at: string): unknown {
   const result = text.replace(/\$\{([^}!]+)\}/g, (whole, name: string) => {
     const key = name.trim();
     let value: unknown;
-    if (variables.has(key)) value = variables.get(key);
-    else if (key.startsWith('AWS::')) value = pseudo(key, scope);
-    else if (scope.params.has(key)) value = refValue(key, scope, at);
-    else { kept = true; return whole; } // a resource or one of its attributes
+    if (variables.has(key)) {
+      value = variables.get(key);
+    } else if (key.startsWith('AWS::')) {
+      value = pseudo(key, scope);
+    } else if (scope.params.has(key)) {
+      value = refValue(key, scope, at);
+    } else {
+      // a resource or one of its attributes
+      kept = true;
+      return whole;
+    }
     why = why ?? unresolvedReason(value);
     const t = placeholderText(value);
     if (t === undefined) { kept = true; return whole; }
@@ -449,7 +456,8 @@ function cidrs(block: string, count: number, bits: number, at: string): string[]
     throw new TemplateError(at, `${JSON.stringify(block)} is not an IPv4 CIDR`);
   }
   const size = 2 ** bits;
-  if (!Number.isInteger(count) || count < 1 || count > 256 || !Number.isInteger(bits) || bits < 0 || bits > 32 || count * size > range.last - range.first + 1) {
+  const fits = count * size <= range.last - range.first + 1;
+  if (!Number.isInteger(count) || count < 1 || count > 256 || !Number.isInteger(bits) || bits < 0 || bits > 32 || !fits) {
     throw new TemplateError(at, `cannot cut ${count} blocks of ${bits} host bits from ${block}`);
   }
   return Array.from({ length: count }, (_, i) => {

@@ -22,7 +22,8 @@ export interface TemplateVariant {
 }
 
 /** Every template resolved; variants are the product of each template's, within the cap. */
-export function resolveVariants(primary: TemplateToResolve, others: TemplateToResolve[]): { variants: TemplateVariant[]; notes: string[]; capped?: string } {
+export function resolveVariants(primary: TemplateToResolve, others: TemplateToResolve[]):
+{ variants: TemplateVariant[]; notes: string[]; capped?: string } {
   const resolutions = [primary, ...others].map((t) => ({ name: t.name, resolution: resolveTemplate(t.template, { ...t.options, label: t.name ? `template of ${t.name}` : 'template' }) }));
   const capped = resolutions.find((r) => r.resolution.capped)?.resolution.capped;
   const notes = [...new Set(resolutions.flatMap((r) => r.resolution.notes))];

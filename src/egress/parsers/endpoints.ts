@@ -48,8 +48,11 @@ export function parseEndpoints(ctx: ParseContext, routeTables: Map<string, Route
         if (why !== undefined) {
           // A route table known only at deploy time may be any of them.
           for (const t of routeTables.values()) t.routes.push({ ...route, presenceUnknown: `gateway endpoint ${id}'s route tables: ${why}` });
-        } else if (table) table.routes.push(route);
-        else if (typeof tableRef === 'string') elsewhere.push(tableRef);
+        } else if (table) {
+          table.routes.push(route);
+        } else if (typeof tableRef === 'string') {
+          elsewhere.push(tableRef);
+        }
       }
       // An imported table described without its id may be one of the imported tables named.
       if (elsewhere.length > 0) {
