@@ -211,6 +211,8 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
   private jupyterLabLifecycleConfig?: sagemaker.CfnStudioLifecycleConfig;
   private readonly placement: Placement;
   private readonly profiles = new Map<string, StudioUserProfile>();
+  /** The security groups of shared spaces (the domain's default space settings). */
+  private sharedSpaceGroupIds: string[] = [];
 
   constructor(scope: Construct, id: string, props: NoInternetStudioProps) {
     super(scope, id);
@@ -252,7 +254,7 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
       this.placement, props.securityGroups);
     this.connections = domainConnections;
     const securityGroupIds = domainConnections.securityGroups.map((sg) => sg.securityGroupId);
-    const sharedSpaceGroupIds = studioAppConnections(this, 'SharedSpaceSecurityGroup', 'SageMaker Studio shared spaces', true,
+    const sharedSpaceGroupIds = this.sharedSpaceGroupIds = studioAppConnections(this, 'SharedSpaceSecurityGroup', 'SageMaker Studio shared spaces', true,
       this.placement, props.securityGroups).securityGroups.map((sg) => sg.securityGroupId);
 
     let executionPolicy: iam.ManagedPolicy | undefined;
@@ -495,7 +497,14 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
     ];
     if (jumpStart) {
       const buckets = [`jumpstart-cache-prod-${Aws.REGION}`, `jumpstart-private-cache-prod-${Aws.REGION}`];
-      const imageRegistryAccounts = [Aws.ACCOUNT_ID, ...awsImageRegistryAccounts(Stack.of(this).region)];
+      const awsRegistries = awsImageRegistryAccounts(Stack.of(this).region);
+      const imageRegistryAccounts = [Aws.ACCOUNT_ID, ...awsRegistries];
+      if (awsRegistries.length === 0) {
+        Annotations.of(this).addWarningV2('cdk-sagemaker-egress:noKnownImageRegistry',
+          `No AWS Deep Learning Containers registry is known for the region "${Stack.of(this).region}": the execution role may pull model images from this account's registry only, ` +
+          'so JumpStart models whose images live in AWS\'s registry cannot be served. Grant the registry\'s repositories to the role (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ' +
+          'ecr:BatchCheckLayerAvailability) and name them in the ECR endpoints\' allowedResourceArns.');
+      }
       policy.addStatements(
         // JumpStart's catalogue is SageMaker's public hub, owned by the account `aws`.
         new iam.PolicyStatement({
@@ -538,7 +547,9 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
           conditions: {
             'ForAllValues:StringEquals': {
               'sagemaker:VpcSubnets': this.subnets.map((subnet) => subnet.subnetId),
-              'sagemaker:VpcSecurityGroupIds': this.connections.securityGroups.map((group) => group.securityGroupId),
+              // Any group of the domain's apps: the baseline, the shared spaces' and each profile's (profiles
+              // added later included), since a deploy from a space passes that space's groups.
+              'sagemaker:VpcSecurityGroupIds': Lazy.list({ produce: () => this.appSecurityGroupIds() }),
             },
             // ForAllValues is true when the key is absent (no VpcConfig): require both.
             'Null': { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VpcSecurityGroupIds': 'false' },
@@ -550,6 +561,24 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
           resources: [arn('model/*')],
           conditions: { Bool: { 'sagemaker:NetworkIsolation': 'true' } },
         }),
+        // A model with a VpcConfig runs its endpoint's containers in the domain's VPC: SageMaker creates their
+        // network interfaces with the model's execution role ("Give SageMaker AI Hosted Endpoints Access to
+        // Resources in Your Amazon VPC", SageMaker developer guide), only with hosting. Creating and deleting
+        // them is confined to the domain's VPC (ec2:Vpc); the Describe actions take no resource.
+        ...hosting ? [
+          new iam.PolicyStatement({
+            sid: 'HostingNetworkInterfaces',
+            actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+            resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:network-interface/*`, `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:subnet/*`,
+              `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:security-group/*`],
+            conditions: { ArnEquals: { 'ec2:Vpc': `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc/${this.vpc.vpcId}` } },
+          }),
+          new iam.PolicyStatement({
+            sid: 'HostingNetworkDescribe',
+            actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+            resources: ['*'],
+          }),
+        ] : [],
         // JumpStart deploys with the same role as the model's execution role.
         new iam.PolicyStatement({
           sid: 'JumpStartPassRole',
@@ -573,6 +602,12 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
           resources: ['*'],
         }),
       );
+      if (hosting) {
+        acks.push(...['network-interface', 'subnet', 'security-group'].map((type) => ({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+          reason: 'SageMaker creates a VPC-bound endpoint\'s network interfaces at run time with the model\'s execution role; confined to the domain\'s VPC by the ec2:Vpc condition.',
+        })));
+      }
       acks.push(
         { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:aws:hub-content/${PUBLIC_HUB}/*]`, reason: 'Read-only access to the models of SageMaker\'s public JumpStart hub (owned by AWS), which JumpStart lists in Studio.' },
         ...['jumpstart-cache-prod', 'jumpstart-private-cache-prod'].map((bucket) => ({
@@ -591,6 +626,16 @@ export class NoInternetStudio extends Construct implements IPipConfigurable {
       );
     }
     acknowledgeNagFindings(policy.node.defaultChild as iam.CfnManagedPolicy, acks);
+  }
+
+  /** Every security group of the domain's apps, for the CreateModel condition. */
+  private appSecurityGroupIds(): string[] {
+    const ids = [
+      ...this.connections.securityGroups.map((group) => group.securityGroupId),
+      ...this.sharedSpaceGroupIds,
+      ...[...this.profiles.values()].flatMap((profile) => profile.connections.securityGroups.map((group) => group.securityGroupId)),
+    ];
+    return [...new Set(ids)];
   }
 
   private logicalIdOfDomain(): string {

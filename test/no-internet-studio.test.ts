@@ -230,10 +230,25 @@ describe('NoInternetStudio options', () => {
       const [policy] = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'JumpStartDeploy' })]) } } }));
       return ([] as string[]).concat(policy.Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'JumpStartDeploy').Action);
     };
-    const byDefault = deployActions(studioStack().template);
+    const defaultTemplate = studioStack().template;
+    const byDefaultStatements = () => Object.values(defaultTemplate.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const byDefault = deployActions(defaultTemplate);
     expect(byDefault).toEqual(expect.arrayContaining(['sagemaker:InvokeEndpoint', 'sagemaker:DescribeEndpoint']));
     for (const action of hostingActions) expect(byDefault).not.toContain(action);
-    expect(deployActions(studioStack({ jumpStartHosting: true }).template)).toEqual(expect.arrayContaining(hostingActions));
+    const hosting = studioStack({ jumpStartHosting: true, userProfiles: ['alice'] });
+    expect(deployActions(hosting.template)).toEqual(expect.arrayContaining(hostingActions));
+    // A VPC-bound model's endpoint gets its network interfaces through the execution role, in the domain's VPC only.
+    const statements = Object.values(hosting.template.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement as any[]);
+    const enis = statements.find((st) => st.Sid === 'HostingNetworkInterfaces');
+    expect(enis.Action).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']));
+    expect(JSON.stringify(enis.Condition.ArnEquals['ec2:Vpc'])).toMatch(/vpc\/.*NetworkVpc/);
+    expect(statements.find((st) => st.Sid === 'HostingNetworkDescribe')).toBeDefined();
+    expect(JSON.stringify(byDefaultStatements())).not.toMatch(/HostingNetwork/);
+    // CreateModel in the VPC accepts any group of the domain's apps: baseline, shared spaces, each profile.
+    const inVpc = statements.find((st) => st.Sid === 'JumpStartModelInDomainVpc');
+    const groups = JSON.stringify(inVpc.Condition['ForAllValues:StringEquals']['sagemaker:VpcSecurityGroupIds']);
+    for (const group of ['StudioSecurityGroup', 'StudioSharedSpaceSecurityGroup', 'StudioUserProfilealiceSecurityGroup']) expect(groups).toMatch(new RegExp(group));
     expect(() => studioStack({ jumpStart: false, jumpStartHosting: true }))
       .toThrow(/jumpStartHosting must be given only with jumpStart/);
     const { stack, network } = networkStack();
@@ -406,4 +421,14 @@ describe('NoInternetStudio validation', () => {
     expect(() => Template.fromStack(stack)).toThrow(/endpoint security group must hold at most 60 inbound rules.*got: 61 registered workload security groups/);
   });
 
+});
+
+test('JumpStart in a region without a known Deep Learning Containers registry warns, with the grant to add', () => {
+  const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'mx-central-1' } });
+  const network = new RestrictedEgressVpc(stack, 'Network');
+  new NoInternetStudio(stack, 'Studio', { network });
+  Annotations.fromStack(stack).hasWarning('/Test/Studio', Match.stringLikeRegexp('No AWS Deep Learning Containers registry is known for the region "mx-central-1"'));
+  const known = new Stack(new App(), 'Known', { env: { account: '123456789012', region: 'eu-west-1' } });
+  new NoInternetStudio(known, 'Studio', { network: new RestrictedEgressVpc(known, 'Network') });
+  Annotations.fromStack(known).hasNoWarning('/Known/Studio', Match.stringLikeRegexp('No AWS Deep Learning Containers registry'));
 });
