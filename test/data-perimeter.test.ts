@@ -284,7 +284,9 @@ describe('the Studio execution role', () => {
     const inVpc = (policy.Properties.PolicyDocument.Statement as Statement[]).find((s) => s.Sid === 'JumpStartModelInDomainVpc')!;
     const domain = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Domain'))[0] as any;
     expect(inVpc.Condition!['ForAllValues:StringEquals']['sagemaker:VpcSubnets']).toEqual(domain.Properties.SubnetIds);
-    expect(inVpc.Condition!['ForAllValues:StringEquals']['sagemaker:VpcSecurityGroupIds']).toEqual(domain.Properties.DefaultUserSettings.SecurityGroups);
+    // Any group of the domain's apps: the baseline on every app and the shared spaces' group.
+    expect(inVpc.Condition!['ForAllValues:StringEquals']['sagemaker:VpcSecurityGroupIds'])
+      .toEqual([...domain.Properties.DefaultUserSettings.SecurityGroups, ...domain.Properties.DefaultSpaceSettings.SecurityGroups]);
   });
 });
 
