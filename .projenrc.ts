@@ -90,6 +90,10 @@ project.package.addPackageResolutions('unrs-resolver@1.12.2');
 // The Go bindings resolve aws-cdk-lib's dependencies as Go modules at the versions installed here; the Go
 // proxy reachable from CI has these and not the newer ones npm would otherwise pick within aws-cdk-lib's ranges.
 project.addDevDeps('@aws-cdk/cloud-assembly-schema@54.11.0', '@aws-cdk/asset-node-proxy-agent-v6@2.1.2');
+// Integration tests (test/integ.*.ts) in aws-cdk-lib's convention: the integ-tests constructs make their assertions,
+// the integ runner checks their committed snapshots offline in `npm test` and deploys them for a maintainer with an
+// account. 2.245.0-alpha.0 is the newest integ-tests release the registry serves here (peer: aws-cdk-lib ^2.245.0).
+project.addDevDeps('@aws-cdk/integ-tests-alpha@2.245.0-alpha.0', '@aws-cdk/integ-runner@2.197.10');
 
 // projen gives projenrc/ its own tsconfig; the runner and eslint use tsconfig.dev.json instead.
 project.tryRemoveFile('projenrc/tsconfig.json');
