@@ -11,8 +11,12 @@
  *
  * A condition that cannot be decided is tried both ways: the template is resolved once per combination
  * of its undecided conditions (a "variant"), up to MAX_UNDECIDED_CONDITIONS of them; the analyzer then
- * keeps a verdict only when every variant agrees. A condition that is true when a parameter equals a
- * literal (`Fn::Equals [!Ref P, 'x']`) fixes P to 'x' in the variants where it is assumed true.
+ * keeps a verdict only when every variant agrees. The parameters the undecided conditions compare with
+ * literals are tried first, with each of their AllowedValues (else each literal and "any other value"),
+ * so that no combination of conditions that no parameter value gives is tried (IsProd and IsDev both
+ * true when both compare Env); what stays undecided is tried both ways. A condition that is true when a
+ * parameter equals a literal (`Fn::Equals [!Ref P, 'x']`) fixes P to 'x' in the variants where it is
+ * assumed true.
  */
 import { ipv4RangeOf } from '../private/cidr';
 
@@ -78,7 +82,8 @@ export class TemplateError extends Error {
 /** The value of `AWS::NoValue`: dropped from the object or list that holds it. */
 const NO_VALUE = Symbol('AWS::NoValue');
 
-type ParamValue = string | string[] | { readonly unresolved: string };
+/** A parameter's value: text, a list, or unknown (`other`: known only to differ from every literal the conditions compare it with). */
+type ParamValue = string | string[] | { readonly unresolved: string; readonly other?: boolean };
 
 /** The state of one resolution: parameter values and the conditions assumed so far. */
 interface Scope {
@@ -158,9 +163,123 @@ export function resolveTemplate(template: any, options: ResolveOptions = {}): Re
       explore(next, [...assumptions, `condition ${open} is ${value}`]);
     }
   };
-  explore(base, []);
+  // The undecided conditions' parameters are tried with each value that matters, so that no combination
+  // of conditions is tried that no parameter value gives (IsProd and IsDev both true); what remains
+  // undecided is tried both ways.
+  const undecided = used.filter((name) => conditionValue(name, base, `Conditions.${name}`) === undefined);
+  for (const assignment of parameterAssignments(template, undecided, base)) {
+    const scope: Scope = { ...base, params: new Map([...base.params, ...assignment.values]) };
+    const decided = undecided.filter((name) => conditionValue(name, scope, `Conditions.${name}`) !== undefined)
+      .map((name) => `condition ${name} is ${conditionValue(name, scope, `Conditions.${name}`)}`);
+    explore(scope, [...decided, ...assignment.assumptions]);
+  }
   if (capped) return { variants: [], notes: [...notes], capped };
-  return { variants, notes: [...notes] };
+  // Parameter values that give the same template are one variant.
+  const distinct = new Map<string, ResolvedVariant>();
+  for (const v of variants) {
+    const key = JSON.stringify(v.template);
+    const seen = distinct.get(key);
+    distinct.set(key, seen ? { ...seen, assumptions: mergeAssumptions(seen.assumptions, v.assumptions) } : v);
+  }
+  return { variants: [...distinct.values()], notes: [...notes] };
+}
+
+/** Two variants' assumptions as one: the parameter values joined with "or" (same conditions). */
+function mergeAssumptions(a: string[], b: string[]): string[] {
+  const params = (list: string[]) => list.filter((x) => x.startsWith('parameter '));
+  const rest = a.filter((x) => !x.startsWith('parameter '));
+  const group = (list: string[]) => (list.length > 1 || list.some((x) => x.includes(' or ')) ? `(${list.join(' and ')})` : list.join(''));
+  const joined = [group(params(a)), group(params(b))].filter((x) => x !== '');
+  return joined.length === 0 ? rest : [...rest, joined.join(' or ')];
+}
+
+/** At most this many combinations of parameter values are tried for the undecided conditions. */
+const MAX_PARAMETER_ASSIGNMENTS = 64;
+
+/**
+ * The combinations of values of the parameters the undecided conditions compare with literals
+ * (`Fn::Equals [!Ref P, 'x']`): each AllowedValue when the parameter declares them, else each literal
+ * it is compared with and "any other value" (which stays unresolved in the template). A parameter used
+ * in any other way in the conditions is left out (its conditions are tried both ways). One empty
+ * assignment when there is nothing to enumerate, or too many combinations.
+ */
+function parameterAssignments(template: any, undecided: string[], scope: Scope): Array<{ values: Map<string, ParamValue>; assumptions: string[] }> {
+  const none = [{ values: new Map<string, ParamValue>(), assumptions: [] }];
+  if (undecided.length === 0) return none;
+  const free = (name: unknown): name is string => {
+    const v = typeof name === 'string' ? scope.params.get(name) : undefined;
+    return !!v && typeof v === 'object' && !Array.isArray(v);
+  };
+  const literals = new Map<string, Set<string>>();
+  const excluded = new Set<string>();
+  const declared = isObject(template.Parameters) ? template.Parameters as Record<string, any> : {};
+  const mentions = (value: unknown, out: Set<string>) => {
+    if (Array.isArray(value)) { value.forEach((v) => mentions(v, out)); return; }
+    if (typeof value === 'string') { for (const m of value.matchAll(/\$\{([^}!.]+)\}/g)) if (free(m[1].trim())) out.add(m[1].trim()); return; }
+    if (!isObject(value)) return;
+    if (free(value.Ref)) out.add(value.Ref as string);
+    Object.values(value).forEach((v) => mentions(v, out));
+  };
+  const seen = new Set<string>();
+  const visit = (expr: unknown) => {
+    if (Array.isArray(expr)) { expr.forEach(visit); return; }
+    if (!isObject(expr)) return;
+    if (typeof expr.Condition === 'string' && !seen.has(expr.Condition) && expr.Condition in scope.conditions) {
+      seen.add(expr.Condition);
+      visit(scope.conditions[expr.Condition]);
+    }
+    const equals = expr['Fn::Equals'];
+    if (Array.isArray(equals) && equals.length === 2) {
+      for (const [a, b] of [[equals[0], equals[1]], [equals[1], equals[0]]]) {
+        const name = isObject(a) ? a.Ref : undefined;
+        const type = free(name) ? String(declared[name]?.Type ?? 'String') : '';
+        if (!free(name)) continue;
+        if ((typeof b === 'string' || typeof b === 'number' || typeof b === 'boolean') && !type.startsWith('List<') && type !== 'CommaDelimitedList') {
+          literals.set(name, (literals.get(name) ?? new Set()).add(String(b)));
+        } else {
+          excluded.add(name);
+        }
+      }
+      for (const side of equals) {
+        if (isObject(side) && free(side.Ref)) continue;
+        const inside = new Set<string>();
+        mentions(side, inside);
+        inside.forEach((n) => excluded.add(n));
+      }
+      return;
+    }
+    Object.values(expr).forEach(visit);
+  };
+  for (const name of undecided) {
+    if (!seen.has(name)) { seen.add(name); visit(scope.conditions[name]); }
+  }
+  const names = [...literals.keys()].filter((n) => !excluded.has(n));
+  if (names.length === 0) return none;
+  const choices = names.map((name) => {
+    const allowed = declared[name]?.AllowedValues;
+    if (Array.isArray(allowed) && allowed.length > 0 && allowed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      return allowed.map((v) => ({ name, value: String(v) as ParamValue, text: `parameter ${name} is '${v}'` }));
+    }
+    const known = [...literals.get(name)!];
+    const why = (scope.params.get(name) as { unresolved: string }).unresolved;
+    return [
+      ...known.map((v) => ({ name, value: v as ParamValue, text: `parameter ${name} is '${v}'` })),
+      {
+        name,
+        value: { unresolved: `${why}; assumed to be none of ${known.map((v) => `'${v}'`).join(', ')}`, other: true } as ParamValue,
+        text: `parameter ${name} is none of ${known.map((v) => `'${v}'`).join(', ')}`,
+      },
+    ];
+  });
+  if (choices.reduce((n, c) => n * c.length, 1) > MAX_PARAMETER_ASSIGNMENTS) return none;
+  let assignments = [{ values: new Map<string, ParamValue>(), assumptions: [] as string[] }];
+  for (const options of choices) {
+    assignments = assignments.flatMap((a) => options.map((o) => ({
+      values: new Map([...a.values, [o.name, o.value]]),
+      assumptions: [...a.assumptions, o.text],
+    })));
+  }
+  return assignments;
 }
 
 /** Conditions the resources and outputs use (directly, through Fn::If, or through other conditions), in template order. */
@@ -237,6 +356,12 @@ function evaluateCondition(expr: unknown, scope: Scope, at: string, seen: Set<st
     }
     case 'Fn::Equals': {
       if (args.length !== 2) throw new TemplateError(at, 'Fn::Equals takes two values');
+      // A parameter assumed to be none of the literals it is compared with.
+      const other = args.some((a) => {
+        const p = isObject(a) && typeof a.Ref === 'string' ? scope.params.get(a.Ref) : undefined;
+        return !!p && typeof p === 'object' && !Array.isArray(p) && p.other === true;
+      });
+      if (other && args.some((a) => typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean')) return false;
       const [a, b] = args.map((v, i) => resolveValue(v, scope, `${at}.Fn::Equals[${i}]`));
       if (!isDecided(a) || !isDecided(b)) return undefined;
       return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));

@@ -68,7 +68,7 @@ describe('resolution pass', () => {
     const r = resolveTemplate(t);
     expect(r.variants).toHaveLength(2);
     const [open, closed] = r.variants;
-    expect(open.assumptions).toEqual(['condition Open is true']);
+    expect(open.assumptions).toEqual(['condition Open is true', "parameter Mode is 'open'"]);
     expect(Object.keys(open.template.Resources)).toEqual(['Dev', 'Maybe']);
     expect(open.template.Resources.Maybe.Properties.M).toBe('open'); // fixed by the assumed Fn::Equals
     expect(open.template.Resources.Dev.Properties).toEqual({ M: 'open' });
@@ -109,7 +109,7 @@ describe('parameters and conditions in the analyzer', () => {
     expect(outcome(byParam, { parameters: { UseNat: 'yes' } })).toBe(EgressOutcome.REACHABLE);
     const undecided = EgressAnalyzer.fromTemplate(byParam).check({ source: notebookSource, destination: internet });
     expect(undecided.outcome).toBe(EgressOutcome.UNKNOWN);
-    expect(undecided.notes[0]).toMatch(/REACHABLE when condition Nat is true; BLOCKED when condition Nat is false/);
+    expect(undecided.notes[0]).toMatch(/REACHABLE when condition Nat is true and parameter UseNat is 'yes'; BLOCKED when condition Nat is false and parameter UseNat is 'no'/);
   });
 
   test('an interface endpoint whose ServiceName is a parameter: report() does not throw; the service is UNKNOWN only where it matters', () => {
@@ -132,5 +132,53 @@ describe('parameters and conditions in the analyzer', () => {
     };
     t.Resources.EndpointsSubnet.Properties.CidrBlock = ref('EndpointCidr');
     expect(outcome(t, {}, EgressDestination.awsService('sts'))).toBe(EgressOutcome.REACHABLE);
+  });
+
+  describe('impossible combinations of undecided conditions', () => {
+    /** An open notebook whose NAT gateway and route exist only under `condition`; its security group's egress is `egress`. */
+    const withNat = (parameters: object, conditions: object, natCondition: string, egress?: object) => {
+      const t: any = JSON.parse(JSON.stringify(template(vpc(), securityGroup('Workload', [https({ CidrIp: '0.0.0.0/0' })]), notebook(), natEgress())));
+      for (const id of ['Nat', 'WorkloadDefault']) t.Resources[id].Condition = natCondition;
+      if (egress) t.Resources.Workload.Properties.SecurityGroupEgress = egress;
+      return { Parameters: parameters, Conditions: conditions, ...t };
+    };
+    const isEnv = (value: string) => ({ 'Fn::Equals': [{ Ref: 'Env' }, value] });
+    const closed = [https({ CidrIp: '10.0.0.0/16' })];
+    const open = [https({ CidrIp: '0.0.0.0/0' })];
+
+    test('two conditions on the same parameter are never both true: the variant is not tried', () => {
+      // Production opens the security group and has no NAT; development has the NAT and a closed group.
+      // 'prod' and 'production' give one template: 3 variants (prod, dev, any other value).
+      const t = withNat({ Env: { Type: 'String' } },
+        { IsProd: { 'Fn::Or': [isEnv('prod'), isEnv('production')] }, IsDev: isEnv('dev') },
+        'IsDev', { 'Fn::If': ['IsProd', open, closed] });
+      const verdict = EgressAnalyzer.fromTemplate(t).check({ source: notebookSource, destination: internet });
+      expect(verdict.outcome).toBe(EgressOutcome.BLOCKED);
+      expect(verdict.notes.join()).toMatch(/The same under each of 3 combinations/);
+      const variants = resolveTemplate(t).variants.map((v) => v.assumptions.join(' and '));
+      expect(variants.filter((a) => a.includes('IsProd is true') && a.includes('IsDev is true'))).toEqual([]);
+    });
+
+    test('AllowedValues: a condition true only for a value outside them is never true', () => {
+      // The NAT is for "no environment given", which AllowedValues rules out.
+      const neither = { 'Fn::And': [{ 'Fn::Not': [{ Condition: 'IsProd' }] }, { 'Fn::Not': [{ Condition: 'IsDev' }] }] };
+      const conditions = { IsProd: isEnv('prod'), IsDev: isEnv('dev'), Neither: neither };
+      const allowed = withNat({ Env: { Type: 'String', AllowedValues: ['prod', 'dev'] } }, conditions, 'Neither');
+      expect(outcome(allowed)).toBe(EgressOutcome.BLOCKED);
+      // Without AllowedValues, any other value is possible: the NAT may exist.
+      const anyValue = withNat({ Env: { Type: 'String' } }, conditions, 'Neither');
+      const verdict = EgressAnalyzer.fromTemplate(anyValue).check({ source: notebookSource, destination: internet });
+      expect(verdict.outcome).toBe(EgressOutcome.UNKNOWN);
+      expect(verdict.notes[0]).toMatch(/REACHABLE when .*parameter Env is none of 'prod', 'dev'/);
+      // A given value decides it.
+      expect(outcome(anyValue, { parameters: { Env: 'test' } })).toBe(EgressOutcome.REACHABLE);
+    });
+
+    test('a parameter compared with another value than a literal is tried both ways, as before', () => {
+      const t = withNat({ Env: { Type: 'String' }, Other: { Type: 'String' } },
+        { IsDev: { 'Fn::Equals': [{ Ref: 'Env' }, { Ref: 'Other' }] } }, 'IsDev');
+      const r = resolveTemplate(t);
+      expect(r.variants.map((v) => v.assumptions)).toEqual([['condition IsDev is true'], ['condition IsDev is false']]);
+    });
   });
 });
