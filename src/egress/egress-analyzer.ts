@@ -1,5 +1,7 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
+import { computeCost, CostInput } from './cost';
 import { dnsFilterOf } from './dns-filter';
+import { EgressCost, EgressCostOptions } from './egress-cost';
 import { EgressDestination, EgressProtocol } from './egress-destination';
 import { EgressDnsFilter } from './egress-dns-filter';
 import { EgressSource } from './egress-source';
@@ -190,6 +192,8 @@ export class EgressAnalyzer {
   private readonly capped?: string;
   /** What resolving the template assumed (Fn::GetAZs). */
   private readonly resolutionNotes: string[];
+  /** The template as resolved per combination of conditions, for cost(). */
+  private readonly costInput: CostInput;
 
   private constructor(template: any, options: EgressAnalyzerOptions) {
     const inlined = inlineNestedStacks(template, options.nestedStacks);
@@ -206,12 +210,14 @@ export class EgressAnalyzer {
       })));
     this.capped = resolved.capped;
     this.resolutionNotes = resolved.notes;
+    const costVariants = resolved.variants.map((v) => ({ template: v.primary, assumptions: v.assumptions }));
     const models = (resolved.capped ? [{ primary: template, others, assumptions: [] }] : resolved.variants)
       .map((v) => ({ model: buildModel(mergeTemplates(v.primary, v.others), options.region, imported), assumptions: v.assumptions }));
     // A workload under a condition that cannot be decided is one of the template's.
     const workloads = [...new Map(models.flatMap((m) => m.model.workloads).map((w) => [w.id, w])).values()];
     this.model = { ...models[0].model, workloads };
     this.region = this.model.region;
+    this.costInput = { variants: costVariants, raw: template, capped: resolved.capped, region: this.region };
     (options.s3Ranges ?? []).forEach((cidr, i) => validateIpv4Cidr(`s3Ranges[${i}]`, cidr, { minPrefix: 0, maxPrefix: 32 }));
     this.evaluator = new Evaluator(this.model, options.s3Ranges, options.ignoreSecurityGroups);
     this.networkLayerOnly = new Evaluator(this.model, options.s3Ranges, true);
@@ -334,6 +340,17 @@ export class EgressAnalyzer {
     if (spec.kind === 'service') return `aws:${spec.service}:${spec.region}:${spec.protocol}/${spec.port}${spec.otherAccount ? ':other-account' : ''}`;
     const a = spec.address;
     return `${a.cidr ?? [...a.tags].sort().join('+')}:${spec.protocol}/${spec.port}`;
+  }
+
+  /**
+   * The fixed monthly cost the template (with its nested stacks) implies: NAT gateways, Elastic IPs,
+   * interface endpoints per AZ, KMS keys, CloudWatch alarms, DNS Firewall domain names and Network
+   * Firewall endpoints, from a price table (the shipped us-east-1 one by default). Resources under a
+   * condition that cannot be decided offline are counted per combination of conditions. Usage (per GB,
+   * per request) and SageMaker instances are not counted: see `notCounted`.
+   */
+  public cost(options: EgressCostOptions = {}): EgressCost {
+    return computeCost(this.costInput, options);
   }
 
   /** The analyzer in one line: its region and workloads. */

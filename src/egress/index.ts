@@ -5,3 +5,4 @@ export * from './egress-verdict';
 export * from './egress-policy';
 export * from './egress-dns-filter';
 export * from './imported-network';
+export * from './egress-cost';
