@@ -140,9 +140,13 @@ export class EgressAnalyzer {
     const assembly = Stage.of(stack)!.synth();
     const template = assembly.getStackArtifact(stack.artifactId).template;
     const region = options.region ?? (Token.isUnresolved(stack.region) ? undefined : stack.region);
+    // The other stacks come with their own nested stacks.
     const otherTemplates = options.otherTemplates ?? assembly.stacks
       .filter((s) => s.id !== stack.artifactId)
-      .map((s) => ({ stackName: s.stackName, template: s.template }));
+      .map((s) => ({
+        stackName: s.stackName,
+        template: inlineNestedStacks(s.template, cdkNestedStackTemplates(s.template, assembly.directory)).template,
+      }));
     const nestedStacks = options.nestedStacks ?? cdkNestedStackTemplates(template, assembly.directory);
     return new EgressAnalyzer(template, { ...options, region, otherTemplates, nestedStacks });
   }

@@ -5,6 +5,7 @@ import { EgressAnalyzer } from './egress-analyzer';
 import { EgressDestination } from './egress-destination';
 import { EgressHopKind, EgressOutcome, EgressVerdict } from './egress-verdict';
 import { EgressImportedSubnet, EgressImportedVpc } from './imported-network';
+import { cdkNestedStackFiles, inlineNestedStacks } from './nested-stacks';
 import { SHARED_SPACES } from './template-model';
 
 /** What a policy violation does to synthesis. */
@@ -93,24 +94,45 @@ export class EgressPolicy implements IPolicyValidationPlugin {
     const stacks = new Map(context.appConstruct.node.findAll().filter(Stack.isStack).map((s) => [s.node.path, s]));
     const regionOf = new Map(context.stackTemplates.map((t) => {
       const region = stacks.get(t.stackConstructPath)?.region;
-      return [t.templatePath, region && !Token.isUnresolved(region) ? region : undefined];
+      return [path.resolve(t.templatePath), region && !Token.isUnresolved(region) ? region : undefined];
     }));
-    const templates = new Map(context.templatePaths.map((p) => [p, JSON.parse(fs.readFileSync(p, 'utf8'))]));
-    for (const [templatePath, template] of templates) {
+    const templates = new Map(context.templatePaths.map((p) => [path.resolve(p), JSON.parse(fs.readFileSync(p, 'utf8'))]));
+    // CDK nested stacks are file assets of the assembly, not stacks: each joins the stack that holds it
+    // (as fromStack() does), and a nested template among the paths is not analyzed alone.
+    const nested = new Map([...templates].map(([p, t]) => [p, cdkNestedStackFiles(t, path.dirname(p))]));
+    const nestedFiles = new Set([...nested.values()].flatMap((n) => [...n.values()].map((f) => f.file)));
+    const stacksOnly = [...templates].filter(([p]) => !nestedFiles.has(p));
+    const withNested = new Map(stacksOnly.map(([p, t]) => [p, inlineNestedStacks(t, templatesOf(nested.get(p)!)).template]));
+    for (const [templatePath, template] of stacksOnly) {
       // The app's other stacks join the analysis, for workloads whose VPC is in another stack.
-      const otherTemplates = [...templates].filter(([p]) => p !== templatePath)
+      const otherTemplates = [...withNested].filter(([p]) => p !== templatePath)
         .map(([p, t]) => ({ stackName: path.basename(p).replace(/\.template\.json$/, ''), template: t }));
       const region = this.props.region ?? regionOf.get(templatePath) ?? context.region;
+      const files = nested.get(templatePath)!;
       const analyzer = EgressAnalyzer.fromTemplate(template, {
-        region, otherTemplates, importedVpcs: this.props.importedVpcs, importedSubnets: this.props.importedSubnets,
+        region,
+        otherTemplates,
+        nestedStacks: templatesOf(files),
+        importedVpcs: this.props.importedVpcs,
+        importedSubnets: this.props.importedSubnets,
       });
-      violations.push(...this.check(analyzer).map((found) => ({
-        ruleName: found.rule,
-        description: found.description,
-        fix: found.fix,
-        severity,
-        violatingResources: [{ resourceLogicalId: found.workload.replace(SHARED_SPACES, ''), templatePath, locations: found.locations }],
-      })));
+      violations.push(...this.check(analyzer).map((found) => {
+        // A workload of a nested stack is located in the nested stack's template.
+        const id = found.workload.replace(SHARED_SPACES, '');
+        const slash = id.lastIndexOf('/');
+        const file = slash < 0 ? undefined : files.get(id.slice(0, slash))?.file;
+        return {
+          ruleName: found.rule,
+          description: found.description,
+          fix: found.fix,
+          severity,
+          violatingResources: [{
+            resourceLogicalId: file ? id.slice(slash + 1) : id,
+            templatePath: file ?? templatePath,
+            locations: found.locations,
+          }],
+        };
+      }));
     }
     return { success: severity === 'warning' || violations.length === 0, violations };
   }
@@ -162,6 +184,11 @@ export class EgressPolicy implements IPolicyValidationPlugin {
     }
     return found;
   }
+}
+
+/** The templates of nested stacks found in the assembly, by their path. */
+function templatesOf(files: Map<string, { file: string; template: any }>): { [logicalId: string]: any } {
+  return Object.fromEntries([...files].map(([id, f]) => [id, f.template]));
 }
 
 /** Hops whose unknowns come from the template itself (a rule's value resolved at deploy, a group defined elsewhere). */

@@ -172,8 +172,14 @@ function splitGetAtt(s: string): string[] {
  * asset manifests (`*.assets.json`) map the object key in its TemplateURL to the file otherwise.
  */
 export function cdkNestedStackTemplates(template: any, assemblyDir: string): { [logicalId: string]: any } {
+  const files = cdkNestedStackFiles(template, assemblyDir);
+  return Object.fromEntries([...files].map(([id, f]) => [id, f.template]));
+}
+
+/** The nested stacks' templates as cdkNestedStackTemplates() finds them, with the file each was read from. */
+export function cdkNestedStackFiles(template: any, assemblyDir: string): Map<string, { file: string; template: any }> {
   const byObjectKey = assetSources(assemblyDir);
-  const found: { [logicalId: string]: any } = {};
+  const found = new Map<string, { file: string; template: any }>();
   const visit = (t: any, prefix: string, depth: number) => {
     if (depth > 10 || !isObj(t?.Resources)) return;
     for (const [id, resource] of Object.entries(t.Resources as Obj)) {
@@ -187,9 +193,15 @@ export function cdkNestedStackTemplates(template: any, assemblyDir: string): { [
       }
       if (!file) continue;
       const full = path.resolve(assemblyDir, file);
-      if (!fs.existsSync(full)) continue;
-      const child = JSON.parse(fs.readFileSync(full, 'utf8'));
-      found[`${prefix}${id}`] = child;
+      let child: unknown;
+      try {
+        child = JSON.parse(fs.readFileSync(full, 'utf8'));
+      } catch {
+        // A missing or unreadable file: the nested stack stays unknown, as one whose template is not given.
+        continue;
+      }
+      if (!isObj(child)) continue;
+      found.set(`${prefix}${id}`, { file: full, template: child });
       visit(child, `${prefix}${id}/`, depth + 1);
     }
   };

@@ -1,7 +1,10 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, IPolicyValidationContext, IPolicyValidationPlugin, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc, WorkloadNetwork } from '../../src';
-import { EgressDestination, EgressPolicy, EgressPolicyEnforcement, EgressPolicyProps } from '../../src/egress';
+import { EgressAnalyzer, EgressDestination, EgressPolicy, EgressSource, EgressPolicyEnforcement, EgressPolicyProps } from '../../src/egress';
 
 const NOTEBOOK_NEEDS = ['sagemaker.api', 'sagemaker.runtime', 'sts', 'logs'].map((s) => EgressDestination.awsService(s));
 
@@ -135,5 +138,86 @@ describe('EgressPolicy (policy-validation plugin)', () => {
         importedSubnets: subnets.map((subnetId, i) => ({ subnetId, cidr: `10.20.${i}.0/24`, routeTableId: tables[i], routes: [] })),
       })).toBe('');
     });
+  });
+});
+
+describe('EgressPolicy and CDK nested stacks', () => {
+  /** A VPC with no route out in the stack, and a notebook in a nested stack of it. */
+  function nestedApp(direct: 'Enabled' | 'Disabled', policy?: EgressPolicy): { app: App; stack: Stack } {
+    const a = new App();
+    if (policy) Validations.of(a).addPlugins(policy);
+    const stack = new Stack(a, 'Parent', { env: { region: 'eu-west-1', account: '111111111111' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const nested = new NestedStack(stack, 'Notebooks');
+    const group = new ec2.SecurityGroup(nested, 'Sg', { vpc, allowAllOutbound: true });
+    new sagemaker.CfnNotebookInstance(nested, 'Notebook', {
+      instanceType: 'ml.t3.medium',
+      roleArn: 'arn:aws:iam::111111111111:role/x',
+      directInternetAccess: direct,
+      subnetId: vpc.isolatedSubnets[0].subnetId,
+      securityGroupIds: [group.securityGroupId],
+    });
+    return { app: a, stack };
+  }
+
+  test('the plugin gets only the top-level stack\'s template; the nested stack is a file of the assembly', () => {
+    let seen: string[] = [];
+    const spy: IPolicyValidationPlugin = {
+      name: 'spy',
+      validate: (context) => { seen = context.templatePaths.map((p) => path.basename(p)); return { success: true, violations: [] }; },
+    };
+    const { app: a } = nestedApp('Disabled');
+    Validations.of(a).addPlugins(spy);
+    const assembly = a.synth();
+    expect(seen).toEqual(['Parent.template.json']);
+    expect(fs.readdirSync(assembly.directory).filter((f) => /nested\.template\.json$/.test(f))).toHaveLength(1);
+  });
+
+  test('a notebook in a nested stack is checked with the parent\'s network, and located in the nested template', () => {
+    const policy = new EgressPolicy({ enforcement: EgressPolicyEnforcement.WARN });
+    const { app: a } = nestedApp('Enabled');
+    const assembly = a.synth();
+    const parentFile = path.join(assembly.directory, 'Parent.template.json');
+    const context = (paths: string[]): IPolicyValidationContext => ({
+      templatePaths: paths,
+      stackTemplates: [{ stackConstructPath: 'Parent', templatePath: parentFile }],
+      appConstruct: a,
+      region: 'eu-west-1',
+    });
+    const report = policy.validate(context([parentFile]));
+    const internet = report.violations.filter((v) => /can reach 8\.8\.8\.8:443/.test(v.description));
+    expect(internet).toHaveLength(1);
+    expect(internet[0].description).toMatch(/NotebooksNestedStack\w+\/Notebook can reach 8\.8\.8\.8:443.*\(REACHABLE\).*DirectInternetAccess is Enabled/);
+    const where = internet[0].violatingResources[0];
+    expect(where.resourceLogicalId).toBe('Notebook');
+    expect(where.templatePath).toMatch(/ParentNotebooks\w+\.nested\.template\.json$/);
+    // A nested template among the paths is not analyzed alone (it would be a stack without its network).
+    const nestedFile = path.join(assembly.directory, fs.readdirSync(assembly.directory).find((f) => /nested\.template\.json$/.test(f))!);
+    expect(policy.validate(context([parentFile, nestedFile])).violations).toEqual(report.violations);
+  });
+
+  test('synthesis fails for a nested notebook with direct internet access, and passes without it', () => {
+    expect(() => nestedApp('Enabled', new EgressPolicy()).app.synth()).toThrow(/Notebook can reach 8\.8\.8\.8:443/);
+    expect(() => nestedApp('Disabled', new EgressPolicy()).app.synth()).not.toThrow();
+  });
+
+  test('fromStack() joins the nested stacks of the app\'s other stacks too (a VPC in a nested stack of another stack)', () => {
+    const a = new App();
+    const env = { region: 'eu-west-1', account: '111111111111' };
+    const network = new NestedStack(new Stack(a, 'Network', { env }), 'Vpc');
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const workloads = new Stack(a, 'Workloads', { env });
+    const group = new ec2.SecurityGroup(workloads, 'Sg', { vpc, allowAllOutbound: true });
+    new sagemaker.CfnNotebookInstance(workloads, 'Notebook', {
+      instanceType: 'ml.t3.medium',
+      roleArn: 'arn:aws:iam::111111111111:role/x',
+      directInternetAccess: 'Disabled',
+      subnetId: vpc.isolatedSubnets[0].subnetId,
+      securityGroupIds: [group.securityGroupId],
+    });
+    const analyzer = EgressAnalyzer.fromStack(workloads);
+    // The subnet's route table (no route out) is known: BLOCKED, not UNKNOWN.
+    const internet = analyzer.check({ source: EgressSource.workloadLogicalId('Notebook'), destination: EgressDestination.internet(443) });
+    expect(internet.outcome).toBe('BLOCKED');
   });
 });

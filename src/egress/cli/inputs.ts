@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError } from './policy-file';
 import { EgressTemplate } from '../egress-analyzer';
-import { cdkNestedStackTemplates } from '../nested-stacks';
+import { cdkNestedStackTemplates, inlineNestedStacks } from '../nested-stacks';
 import { readTemplateFile, TemplateFileError } from '../template-file';
 
 /** One stack to analyze. */
@@ -58,7 +58,11 @@ export function assemblyTargets(dir: string): Target[] {
       region: s.region,
       nestedStacks,
       nestedFiles: new Map(),
-      otherTemplates: others.map((o) => ({ stackName: o.name, template: templates.get(o.file) })),
+      // with their own nested stacks
+      otherTemplates: others.map((o) => {
+        const other = templates.get(o.file);
+        return { stackName: o.name, template: inlineNestedStacks(other, cdkNestedStackTemplates(other, o.dir)).template };
+      }),
       otherFiles: new Map(others.map((o) => [o.name, o.file])),
     };
   });
