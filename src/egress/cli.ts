@@ -9,7 +9,9 @@ import { parseArgs } from 'util';
 import { assemblyTargets, fileTarget, Target } from './cli/inputs';
 import { jsonReport, sarifReport, StackResult } from './cli/output';
 import { findingsOf, PolicyFile, readPolicyFile, UsageError } from './cli/policy-file';
+import { costText, PriceTableError, validatePriceTable } from './cost';
 import { EgressAnalyzer, EgressAnalyzerOptions } from './egress-analyzer';
+import { EgressPriceTable } from './egress-cost';
 import { TemplateFileError } from './template-file';
 
 /** Exit codes. */
@@ -38,6 +40,19 @@ Options:
   --format F            text (default: the egress matrix of each workload), json (documented by
                         schemas/egress-report.schema.json in the package) or sarif (SARIF 2.1.0, each
                         finding on the template resource that causes it).   --format sarif > egress.sarif
+  --prices FILE         A JSON price table replacing the shipped one (us-east-1, with each price's source
+                        and date) in part or whole, for the fixed monthly cost that text and json show:
+                          { "region": "eu-west-1", "date": "2026-12-01", "hoursPerMonth": 730,
+                            "prices": { "natGatewayHour": 0.048, "kmsKeyMonth": { "usd": 1, "source": "URL" } } }
+                        Every field is optional; a price is dollars, or { usd, source?, date?, note? }.
+                        Keys: natGatewayHour, publicIpv4AddressHour, interfaceEndpointAzHour (per endpoint
+                        per AZ), networkFirewallEndpointHour (per hour); kmsKeyMonth, cloudWatchAlarmMetricMonth,
+                        cloudWatchHighResolutionAlarmMetricMonth, cloudWatchCompositeAlarmMonth,
+                        dnsFirewallDomainMonth (per month).   --prices prices-eu-west-1.json
+                        The cost counts NAT gateways, Elastic IPs, interface endpoints per AZ, KMS keys,
+                        CloudWatch alarms, DNS Firewall domain names and Network Firewall endpoints, as the
+                        template's parameters and conditions resolve; not data processing (per GB), requests,
+                        logs or SageMaker instances.
   -h, --help            This help.
   -v, --version         The version.
 
@@ -84,6 +99,7 @@ function run(argv: string[], io: CliIo): number {
         'nested': { type: 'string', multiple: true },
         'policy': { type: 'string' },
         'format': { type: 'string' },
+        'prices': { type: 'string' },
         'help': { type: 'boolean', short: 'h' },
         'version': { type: 'boolean', short: 'v' },
       },
@@ -118,13 +134,14 @@ function run(argv: string[], io: CliIo): number {
   if (isDir && values.nested?.length) throw new UsageError('--nested applies to a template file; in a cdk.out directory, nested stacks are found on their own');
   if (isDir && values['stack-name']) throw new UsageError('--stack-name applies to a template file; a cdk.out directory names its stacks');
   const policy = values.policy ? readPolicyFile(values.policy) : undefined;
+  const prices = values.prices ? readPricesFile(values.prices) : undefined;
   const targets = isDir ? assemblyTargets(input) : [fileTarget(input, values.nested ?? [], values['stack-name'])];
 
   const started = Date.now();
   const progress = targets.length > 1;
   const results: StackResult[] = targets.map((target, i) => {
     const t0 = Date.now();
-    const result = analyze(target, { region: values.region, parameters, stackName: values['stack-name'], policy });
+    const result = analyze(target, { region: values.region, parameters, stackName: values['stack-name'], policy, prices });
     if (progress) io.stderr(`[${i + 1}/${targets.length}] ${target.name}: ${result.analyzer.workloads.length} workload(s), ${result.findings.length} finding(s), ${Date.now() - t0} ms\n`);
     return result;
   });
@@ -147,6 +164,7 @@ interface AnalyzeOptions {
   readonly parameters: Record<string, string>;
   readonly stackName?: string;
   readonly policy?: PolicyFile;
+  readonly prices?: EgressPriceTable;
 }
 
 function analyze(target: Target, o: AnalyzeOptions): StackResult {
@@ -162,7 +180,7 @@ function analyze(target: Target, o: AnalyzeOptions): StackResult {
   };
   const analyzer = EgressAnalyzer.fromTemplate(target.template, options);
   const networkOnly = EgressAnalyzer.fromTemplate(target.template, { ...options, ignoreSecurityGroups: true });
-  return { target, analyzer, networkOnly, findings: findingsOf(analyzer, o.policy) };
+  return { target, analyzer, networkOnly, findings: findingsOf(analyzer, o.policy), cost: analyzer.cost({ prices: o.prices }) };
 }
 
 function textReport(results: StackResult[], policy: PolicyFile | undefined): string {
@@ -174,9 +192,35 @@ function textReport(results: StackResult[], policy: PolicyFile | undefined): str
       lines.push(policy ? `  Beyond the policy ${policy.file}:` : '  Destinations a restricted workload must not reach:');
       for (const f of r.findings) lines.push(`    ${f.level.toUpperCase()} ${f.message}`);
     }
+    if (r.cost) lines.push(costText(r.cost));
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A JSON price table (`--prices`): a price without a source is credited to the file. */
+function readPricesFile(file: string): EgressPriceTable {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--prices ${file}: cannot read it: ${(e as Error).message.split('\n')[0]}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--prices ${file}: not JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  let table: EgressPriceTable;
+  try {
+    table = validatePriceTable(value, `--prices ${file}:`);
+  } catch (e) {
+    if (e instanceof PriceTableError) throw new UsageError(e.message);
+    throw e;
+  }
+  const prices = Object.fromEntries(Object.entries(table.prices ?? {}).map(([key, p]) => [key, { ...p, source: p.source ?? file }]));
+  return { ...table, prices };
 }
 
 function packageVersion(): string {

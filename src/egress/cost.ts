@@ -98,41 +98,44 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * date?, note? }` or, in a file, a number (the dollars). Throws a PriceTableError naming the field.
  */
 export function validatePriceTable(value: unknown, where: string): EgressPriceTable {
-  if (!isObject(value)) throw new PriceTableError(`${where}: must be an object such as { "prices": { "natGatewayHour": 0.045 } }, got ${describe(value)}`);
+  // `where` is a property path (`prices`) or, ending with a colon, a file (`--prices f.json:`).
+  const root = where.endsWith(':') ? where : `${where}:`;
+  const at = (path: string) => (where.endsWith(':') ? `${where} ${path}:` : `${where}.${path}:`);
+  if (!isObject(value)) throw new PriceTableError(`${root} must be an object such as { "prices": { "natGatewayHour": 0.045 } }, got ${describe(value)}`);
   const known = ['region', 'date', 'hoursPerMonth', 'prices', 'currency', '$schema', 'description'];
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw new PriceTableError(`${where}: unknown field ${key} (expected region, date, hoursPerMonth, prices)`);
+    if (!known.includes(key)) throw new PriceTableError(`${root} unknown field ${key} (expected region, date, hoursPerMonth, prices)`);
   }
-  if (value.currency !== undefined && value.currency !== 'USD') throw new PriceTableError(`${where}.currency: only USD is supported, got ${describe(value.currency)}`);
+  if (value.currency !== undefined && value.currency !== 'USD') throw new PriceTableError(`${at('currency')} only USD is supported, got ${describe(value.currency)}`);
   if (value.region !== undefined && (typeof value.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value.region))) {
-    throw new PriceTableError(`${where}.region: must be a region such as "eu-west-1", got ${describe(value.region)}`);
+    throw new PriceTableError(`${at('region')} must be a region such as "eu-west-1", got ${describe(value.region)}`);
   }
   if (value.date !== undefined && (typeof value.date !== 'string' || !DATE.test(value.date))) {
-    throw new PriceTableError(`${where}.date: must be a date YYYY-MM-DD, got ${describe(value.date)}`);
+    throw new PriceTableError(`${at('date')} must be a date YYYY-MM-DD, got ${describe(value.date)}`);
   }
   if (value.hoursPerMonth !== undefined && !(typeof value.hoursPerMonth === 'number' && value.hoursPerMonth > 0 && value.hoursPerMonth <= 745)) {
-    throw new PriceTableError(`${where}.hoursPerMonth: must be a number of hours from 1 to 745 (AWS uses 730), got ${describe(value.hoursPerMonth)}`);
+    throw new PriceTableError(`${at('hoursPerMonth')} must be a number of hours from 1 to 745 (AWS uses 730), got ${describe(value.hoursPerMonth)}`);
   }
   const prices: Record<string, EgressUnitPrice> = {};
   if (value.prices !== undefined) {
-    if (!isObject(value.prices)) throw new PriceTableError(`${where}.prices: must be an object of prices by key, got ${describe(value.prices)}`);
+    if (!isObject(value.prices)) throw new PriceTableError(`${at('prices')} must be an object of prices by key, got ${describe(value.prices)}`);
     const keys = Object.keys(SHIPPED_PRICES.prices);
     for (const [key, price] of Object.entries(value.prices)) {
-      const at = `${where}.prices.${key}`;
-      if (!keys.includes(key)) throw new PriceTableError(`${at}: unknown price (the keys are ${keys.join(', ')})`);
+      const entry = `prices.${key}`;
+      if (!keys.includes(key)) throw new PriceTableError(`${at(entry)} unknown price (the keys are ${keys.join(', ')})`);
       const p = typeof price === 'number' ? { usd: price } : price;
-      if (!isObject(p)) throw new PriceTableError(`${at}: must be a number of dollars or { "usd": n, "source": "...", "date": "YYYY-MM-DD" }, got ${describe(price)}`);
+      if (!isObject(p)) throw new PriceTableError(`${at(entry)} must be a number of dollars or { "usd": n, "source": "...", "date": "YYYY-MM-DD" }, got ${describe(price)}`);
       for (const field of Object.keys(p)) {
-        if (!['usd', 'source', 'date', 'note'].includes(field)) throw new PriceTableError(`${at}: unknown field ${field} (expected usd, source, date, note)`);
+        if (!['usd', 'source', 'date', 'note'].includes(field)) throw new PriceTableError(`${at(entry)} unknown field ${field} (expected usd, source, date, note)`);
       }
       if (typeof p.usd !== 'number' || !Number.isFinite(p.usd) || p.usd < 0) {
-        throw new PriceTableError(`${at}.usd: must be a number of dollars, 0 or more, got ${describe(p.usd)}`);
+        throw new PriceTableError(`${at(`${entry}.usd`)} must be a number of dollars, 0 or more, got ${describe(p.usd)}`);
       }
       for (const field of ['source', 'note'] as const) {
-        if (p[field] !== undefined && typeof p[field] !== 'string') throw new PriceTableError(`${at}.${field}: must be text, got ${describe(p[field])}`);
+        if (p[field] !== undefined && typeof p[field] !== 'string') throw new PriceTableError(`${at(`${entry}.${field}`)} must be text, got ${describe(p[field])}`);
       }
       if (p.date !== undefined && (typeof p.date !== 'string' || !DATE.test(p.date))) {
-        throw new PriceTableError(`${at}.date: must be a date YYYY-MM-DD, got ${describe(p.date)}`);
+        throw new PriceTableError(`${at(`${entry}.date`)} must be a date YYYY-MM-DD, got ${describe(p.date)}`);
       }
       prices[key] = p as unknown as EgressUnitPrice;
     }
@@ -324,6 +327,7 @@ export function computeCost(input: CostInput, options: EgressCostOptions = {}, o
       item: c.item,
       resource: c.resource,
       quantity: c.quantity,
+      ...(c.price ? { priceKey: c.price } : {}),
       unit: c.quantity === 1 ? UNITS[c.item].unit : UNITS[c.item].plural,
       unitMonthlyUsd,
       monthlyUsd: round(unitMonthlyUsd * c.quantity),
@@ -375,6 +379,7 @@ export function computeCost(input: CostInput, options: EgressCostOptions = {}, o
     minMonthlyUsd: Math.min(...totals),
     lines,
     variants: variantTotals,
+    prices: JSON.parse(JSON.stringify(prices.prices)),
     notCounted: [...NOT_COUNTED],
     notes: [...new Set(notes)],
   };
@@ -422,6 +427,10 @@ export function costText(cost: EgressCost, indent = '  '): string {
     for (const v of cost.variants) out.push(`${indent}  ${usd(v.monthlyUsd).padStart(9)}  total when ${v.assumptions.join(' and ')}`);
   }
   for (const note of cost.notes) out.push(`${indent}  Note: ${note}`);
+  const overridden = Object.entries(cost.prices).filter(([, p]) => !p.source?.startsWith('https://aws.amazon.com/'));
+  if (overridden.length > 0) {
+    out.push(`${indent}  Prices not from the shipped table: ${overridden.map(([key, p]) => `${key} $${p.usd} (${p.source ?? 'no source'})`).join(', ')}`);
+  }
   out.push(`${indent}  Not counted: ${cost.notCounted.join('; ')}.`);
   return out.join('\n');
 }

@@ -111,6 +111,12 @@ export interface EgressCostLine {
   readonly quantity: number;
   /** The unit, in words (e.g. `endpoint AZ`). */
   readonly unit: string;
+  /**
+   * The key of its price in the price table (EgressCost.prices).
+   *
+   * @default - none: the item has no fixed charge
+   */
+  readonly priceKey?: string;
   /** The price of one unit for a month. */
   readonly unitMonthlyUsd: number;
   /** quantity x unitMonthlyUsd. */
@@ -156,6 +162,8 @@ export interface EgressCost {
   readonly lines: EgressCostLine[];
   /** The total of each combination of undecided conditions (one entry when every condition is decided). */
   readonly variants: EgressCostVariant[];
+  /** The prices used, by key, each with its source and date. */
+  readonly prices: { [key: string]: EgressUnitPrice };
   /** What the cost leaves out: usage (per GB, per request), instances, resources it does not price. */
   readonly notCounted: string[];
   /** What counting assumed: a region other than the prices', nested stacks with no template, fees found but not priced. */

@@ -172,7 +172,10 @@ describe('parameters and conditions, as the analyzer resolves them', () => {
   test('more undecided conditions than the analyzer tries: a resource with a Condition "depends on" it', () => {
     const names = ['A', 'B', 'C', 'D', 'E'];
     const c = cost(template(
-      Object.fromEntries(names.map((n) => [`Key${n}`, { Type: 'AWS::KMS::Key', Condition: `Use${n}`, Properties: {} }]).concat([['Always', { Type: 'AWS::KMS::Key', Properties: {} }]])),
+      {
+        ...Object.fromEntries(names.map((n) => [`Key${n}`, { Type: 'AWS::KMS::Key', Condition: `Use${n}`, Properties: {} }])),
+        Always: { Type: 'AWS::KMS::Key', Properties: {} },
+      },
       {
         Parameters: Object.fromEntries(names.map((n) => [`P${n}`, { Type: 'String' }])),
         Conditions: Object.fromEntries(names.map((n) => [`Use${n}`, { 'Fn::Equals': [{ Ref: `P${n}` }, 'yes'] }])),

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { Target } from './inputs';
 import { Finding } from './policy-file';
 import { EgressAnalyzer } from '../egress-analyzer';
+import { EgressCost } from '../egress-cost';
 import { EgressPolicy } from '../egress-policy';
 import { EgressHopKind, EgressOutcome, EgressVerdict } from '../egress-verdict';
 import { resourceLines } from '../template-file';
@@ -18,6 +19,8 @@ export interface StackResult {
   /** The same template with the security groups set aside (the second line of defence). */
   readonly networkOnly: EgressAnalyzer;
   readonly findings: Finding[];
+  /** The fixed monthly cost the template implies. */
+  readonly cost?: EgressCost;
 }
 
 /** Where a finding points: the template resource that causes it. */
@@ -68,6 +71,7 @@ export function jsonReport(results: StackResult[], policyFile: string | undefine
           message: f.message,
           resource: locate(r.target, f),
         })),
+        cost: r.cost ?? null,
       };
     }),
   };
