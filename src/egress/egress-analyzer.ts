@@ -10,10 +10,11 @@ import { Evaluator, PathResult } from './evaluation';
 import { EgressImportedSubnet, EgressImportedVpc } from './imported-network';
 import { cdkNestedStackTemplates, inlineNestedStacks } from './nested-stacks';
 import { validateImportedNetwork } from './parsers/imported';
+import { validateStructure } from './resolve';
 import { readTemplateFile } from './template-file';
 import { buildModel, mergeTemplates, NetworkModel } from './template-model';
 import { mergeVerdicts, resolveVariants } from './variants';
-import { invalid, validateIpv4Cidr } from '../private/validation';
+import { validateIpv4Cidr } from '../private/validation';
 
 /** Options of an analyzer. */
 export interface EgressAnalyzerOptions {
@@ -162,11 +163,14 @@ export class EgressAnalyzer {
     return EgressAnalyzer.fromTemplate(readTemplateFile(file), options);
   }
 
-  /** Analyzes a synthesized CloudFormation template (the parsed JSON). */
+  /**
+   * Analyzes a synthesized CloudFormation template (the parsed JSON).
+   *
+   * @throws when the template is malformed (not an object, no Resources object, a resource that is not an object or has no Type), naming where
+   */
   public static fromTemplate(template: any, options: EgressAnalyzerOptions = {}): EgressAnalyzer {
-    if (!template || typeof template !== 'object' || typeof template.Resources !== 'object') {
-      invalid('template', 'be a CloudFormation template object with a Resources section', typeof template, 'pass the parsed JSON of a synthesized template');
-    }
+    // A malformed template (not an object, no Resources, a resource without a Type): one error naming where.
+    validateStructure(template);
     return new EgressAnalyzer(template, options);
   }
 

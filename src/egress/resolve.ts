@@ -7,7 +7,10 @@
  * What is decided becomes a literal; references to resources (`Ref`, `Fn::GetAtt`, `Fn::ImportValue`)
  * stay as they are, for the parsers; what cannot be decided offline (a parameter with neither a value
  * nor a Default, an SSM parameter) becomes an unresolved marker `{ 'Fn::Unresolved': '<why>' }`,
- * which the parsers report as UNKNOWN with the reason.
+ * which the parsers report as UNKNOWN with the reason. A malformed intrinsic function in a property
+ * (`Fn::Select` out of range, `Fn::If` without its three values; CloudFormation would reject it) becomes
+ * such a marker too, naming the resource and property; only a malformed structure (not an object,
+ * Resources missing or not an object, a resource without a Type) is an error.
  *
  * A condition that cannot be decided is tried both ways: the template is resolved once per combination
  * of its undecided conditions (a "variant"), up to MAX_UNDECIDED_CONDITIONS of them; the analyzer then
@@ -129,7 +132,7 @@ export function parameterValues(template: any, given: Record<string, string> = {
  */
 export function resolveTemplate(template: any, options: ResolveOptions = {}): Resolution {
   const where = options.label ?? 'template';
-  if (!isObject(template)) throw new TemplateError(where, 'must be a CloudFormation template object');
+  validateStructure(template, where);
   const conditions = template.Conditions ?? {};
   if (!isObject(conditions)) throw new TemplateError(`${where} Conditions`, 'must be an object of named conditions');
   const base: Scope = {
@@ -280,6 +283,30 @@ function parameterAssignments(template: any, undecided: string[], scope: Scope):
     })));
   }
   return assignments;
+}
+
+/**
+ * The structure every template must have: an object whose Resources is an object of resources, each an
+ * object with a Type; anything else is one error naming where.
+ */
+export function validateStructure(template: unknown, where = 'template') {
+  if (!isObject(template)) throw new TemplateError(where, `must be a CloudFormation template object, got ${describeValue(template)}`);
+  if (!isObject(template.Resources)) {
+    throw new TemplateError(`${where} Resources`, `must be an object of resources by logical id, got ${describeValue(template.Resources)}`);
+  }
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (!isObject(resource)) throw new TemplateError(`${where} Resources.${id}`, `must be a resource object with a Type, got ${describeValue(resource)}`);
+    if (typeof resource.Type !== 'string' || resource.Type === '') {
+      throw new TemplateError(`${where} Resources.${id}.Type`, `must be the resource type (e.g. AWS::EC2::VPC), got ${describeValue(resource.Type)}`);
+    }
+  }
+}
+
+/** A value in an error message, shortly. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Conditions the resources and outputs use (directly, through Fn::If, or through other conditions), in template order. */
@@ -443,7 +470,15 @@ export function resolveValue(value: unknown, scope: Scope, at: string): unknown 
   }
   if (!isObject(value)) return value;
   const keys = Object.keys(value);
-  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return intrinsic(keys[0], (value as any)[keys[0]], scope, `${at}.${keys[0]}`);
+  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) {
+    try {
+      return intrinsic(keys[0], (value as any)[keys[0]], scope, `${at}.${keys[0]}`);
+    } catch (e) {
+      // A malformed intrinsic (CloudFormation would reject it) is a value the analysis cannot know, named.
+      if (e instanceof TemplateError) return unresolved(`${e.message} (CloudFormation would reject the template)`);
+      throw e;
+    }
+  }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const r = resolveValue(v, scope, `${at}.${k}`);

@@ -76,9 +76,13 @@ describe('resolution pass', () => {
     expect(closed.template.Resources.Dev.Properties.M).toEqual({ 'Fn::Unresolved': expect.stringMatching(/parameter Mode has no value/) });
   });
 
-  test('a malformed template: one clear error naming the resource and property', () => {
-    expect(() => resolveTemplate({ Resources: { R: { Type: 'X', Properties: { A: { 'Fn::Select': [5, ['a']] } } } } }))
-      .toThrow(/Resources\.R\.Properties\.A\.Fn::Select: Fn::Select index 5/);
+  test('a malformed intrinsic is a value known at deploy time only, named; a malformed template is one clear error', () => {
+    const select = resolveTemplate({ Resources: { R: { Type: 'X', Properties: { A: { 'Fn::Select': [5, ['a']] }, B: 'b' } } } });
+    expect(select.variants[0].template.Resources.R.Properties).toEqual({
+      A: { 'Fn::Unresolved': expect.stringMatching(/^Resources\.R\.Properties\.A\.Fn::Select: Fn::Select index 5 .*CloudFormation would reject/) },
+      B: 'b',
+    });
+    expect(() => resolveTemplate({ Resources: { R: { Properties: {} } } })).toThrow(/^template Resources\.R\.Type: must be the resource type/);
     expect(() => resolveTemplate({ Resources: { R: { Type: 'X', Condition: 'Nope' } } })).toThrow(/Resources\.R\.Condition: names condition Nope/);
     expect(() => resolveTemplate({ Parameters: {}, Resources: {} }, { parameters: { X: '1' } })).toThrow(/declares no parameter X/);
   });

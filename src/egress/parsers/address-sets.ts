@@ -9,6 +9,9 @@ import { TemplateProperties } from '../../private/contracts/template-properties'
 import type { AddressSet, MemberTag } from '../template-model';
 import { ParseContext } from './context';
 
+/** A fully qualified host name, as EgressDestination.host() accepts it. */
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
 /** The address sets of a template, by the logical ids that name them. */
 export class AddressSets {
   constructor(public readonly byId: Map<string, AddressSet>) {}
@@ -22,9 +25,10 @@ export class AddressSets {
     return { key, label: `prefix list ${typeof value === 'string' ? value : key} (not defined in this template)`, cidrs: [], memberTags: [], opaque: true };
   }
 
-  /** The host names the sets are filled from (`host:` member tags). */
+  /** The host names the sets are filled from (`host:` member tags); one that is not a host name (it resolves to nothing) is left out. */
   public hostnames(): string[] {
-    return [...new Set([...this.byId.values()].flatMap((s) => s.memberTags).filter((t) => t.startsWith('host:')).map((t) => t.slice(5)))];
+    const names = [...this.byId.values()].flatMap((s) => s.memberTags).filter((t) => t.startsWith('host:')).map((t) => t.slice(5));
+    return [...new Set(names.filter((n) => HOSTNAME.test(n)))];
   }
 }
 

@@ -33,7 +33,10 @@ export function parseEndpoints(ctx: ParseContext, routeTables: Map<string, Route
     const serviceName = flatten(p.ServiceName, THIS_REGION) ?? valueKey(p.ServiceName);
     const parsed = parseServiceName(serviceName);
     const service = parsed?.service ?? serviceName;
-    const serviceUnknown = flatten(p.ServiceName, THIS_REGION) !== undefined ? undefined : `the service name of endpoint ${id} (${describe(p.ServiceName)}) is known only at deploy time`;
+    const flat = flatten(p.ServiceName, THIS_REGION);
+    let serviceUnknown: string | undefined;
+    if (flat === undefined) serviceUnknown = `the service name of endpoint ${id} (${describe(p.ServiceName)}) is known only at deploy time`;
+    else if (!parsed) serviceUnknown = `the service name of endpoint ${id} (${JSON.stringify(flat)}) is not an endpoint service name (com.amazonaws.<region>.<service>)`;
     const type = p.VpcEndpointType ?? 'Gateway';
     if (type === 'Gateway') {
       // A gateway endpoint adds a route to the service's AWS-managed prefix list in each of its route tables.
