@@ -172,6 +172,40 @@ testUpdate.prependSpawn(bundle);
 testUpdate.prependSpawn(ensureShellcheck);
 testUpdate.prependSpawn(ensureCheckov);
 
+// Integration tests (test/integ.*.ts, docs/integration-tests.md). The integ runner synthesizes each test app with
+// ts-node in transpile-only mode (tsc over tsconfig.dev.json type-checks them) and compares the templates with the
+// committed snapshots (test/integ.*.ts.snapshot/): offline, no AWS account or credentials. A changed construct that
+// changes a snapshot fails `npm test` until the snapshot is updated on purpose with `integ:snapshot:update`.
+const INTEG_RUNNER = 'integ-runner --language typescript --directory test --app "node -r ts-node/register/transpile-only {filePath}"';
+const integSnapshot = project.addTask('integ:snapshot', {
+  description: 'Check the integration tests\' committed snapshots (offline, no AWS account): synthesize test/integ.*.ts and compare',
+  receiveArgs: true,
+});
+integSnapshot.spawn(bundle);
+integSnapshot.exec(`${INTEG_RUNNER} --max-workers 2`);
+project.testTask.spawn(integSnapshot);
+const integSnapshotUpdate = project.addTask('integ:snapshot:update', {
+  description: 'Rewrite the integration tests\' snapshots that differ, without deploying (review the diff before committing it)',
+  receiveArgs: true,
+});
+integSnapshotUpdate.spawn(bundle);
+integSnapshotUpdate.exec(`${INTEG_RUNNER} --max-workers 2 --dry-run --update-on-failed`);
+// For a maintainer with an AWS account (credentials in the environment or --profiles, a bootstrapped region):
+// deploy every test, run its assertions, destroy it, and rewrite its snapshot. Costs money: see the doc.
+const integDeploy = project.addTask('integ:deploy', {
+  description: 'Deploy the integration tests to AWS, run their assertions, destroy them and update the snapshots (needs an account; costs money; ' +
+    'pass the region with --parallel-regions <region>; see docs/integration-tests.md)',
+  receiveArgs: true,
+});
+integDeploy.spawn(bundle);
+integDeploy.exec(`${INTEG_RUNNER} --update-on-failed --force --verbose`);
+// Snapshots are data, not sources: neither type-checked nor linted. Their asset directories (copies of assets/ and
+// of the integ-tests provider bundle, 2.5 MB each) are not committed: the templates carry the assets' hashes, which is
+// what the snapshot check compares. Runner output kept after a failure is not committed either.
+project.tsconfigDev.addExclude('test/*.snapshot');
+project.eslint?.addIgnorePattern('test/*.snapshot/');
+project.gitignore.exclude('/test/*.snapshot/asset.*', '/test/cdk-integ.out.*/');
+
 // The main job: synthesize the reference configurations into cdk.out/ and summarise each stack.
 const examples = project.addTask('examples', {
   description: 'Synthesize the reference configurations (examples/typescript) into cdk.out/ under the reference egress policy and print a summary and the egress matrix per stack',
