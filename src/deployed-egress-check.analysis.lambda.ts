@@ -284,7 +284,7 @@ function report(event: DeployedEgressCheckEvent, reported: Analysis | undefined,
 }
 
 /** Never throws: whatever goes wrong is in the metric line (FailedRuns 1) and the log. */
-export async function handleEvent(event: DeployedEgressCheckEvent, deps: Dependencies): Promise<CheckResult | undefined> {
+export async function handleEvent(event: DeployedEgressCheckEvent, deps: Dependencies): Promise<CheckResult> {
   try {
     return await runCheck(event, deps);
   } catch (error) {

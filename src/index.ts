@@ -12,3 +12,4 @@ export * as egress from './egress';
 export * from './pip-configurable';
 export * from './codeartifact-pypi-mirror';
 export * from './dns-egress-allowlist';
+export * from './deployed-egress-check';

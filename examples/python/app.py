@@ -12,11 +12,14 @@ import os
 import sys
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from cdk_sagemaker_egress import (
+    AllowedEgress,
     CodeArtifactPypiMirror,
     DataPerimeter,
+    DeployedEgressCheck,
     DnsEgressAllowlist,
     EndpointSet,
     InternetEgress,
@@ -73,6 +76,14 @@ class NotebookPypiAllowlistStack(cdk.Stack):
         self.notebook = NoInternetNotebook(
             self, "Notebook", network=self.network, security_groups=[self.pypi.security_group]
         )
+        # Run time: the only way out of the VPC the deployed network may have is HTTPS to the package index.
+        self.egress_check = DeployedEgressCheck(
+            self,
+            "EgressCheck",
+            network=self.network,
+            workloads=[self.notebook],
+            allowed_destinations=[AllowedEgress.to(ec2.Peer.prefix_list(self.pypi.prefix_list_id), ec2.Port.tcp(443))],
+        )
 
 
 class NotebookIsolatedTightenedStack(cdk.Stack):
@@ -108,6 +119,14 @@ class NotebookPypiAllowlistTightenedStack(cdk.Stack):
         self.pypi = PypiAllowlistSecurityGroup(self, "PypiAllowlist", network=self.network)
         self.notebook = NoInternetNotebook(
             self, "Notebook", network=self.network, security_groups=[self.pypi.security_group]
+        )
+        # Run time: the only way out of the VPC the deployed network may have is HTTPS to the package index.
+        self.egress_check = DeployedEgressCheck(
+            self,
+            "EgressCheck",
+            network=self.network,
+            workloads=[self.notebook],
+            allowed_destinations=[AllowedEgress.to(ec2.Peer.prefix_list(self.pypi.prefix_list_id), ec2.Port.tcp(443))],
         )
 
 

@@ -4,9 +4,10 @@
  * and CI checks that both produce the same templates.
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import {
-  CodeArtifactPypiMirror, DataPerimeter, DnsEgressAllowlist, EndpointSet, InternetEgress, NaclTightening,
+  AllowedEgress, CodeArtifactPypiMirror, DataPerimeter, DeployedEgressCheck, DnsEgressAllowlist, EndpointSet, InternetEgress, NaclTightening,
   NoInternetNotebook, NoInternetStudio,
   PypiAllowlistSecurityGroup,
   RestrictedEgressVpc, S3EndpointKind,
@@ -45,12 +46,14 @@ export class NotebookIsolatedStack extends Stack {
 
 /**
  * Configuration 3: notebook behind a NAT gateway whose only internet egress is HTTPS to PyPI, through a
- * prefix list resolved from pypi.org and files.pythonhosted.org and kept current.
+ * prefix list resolved from pypi.org and files.pythonhosted.org and kept current. The deployed network
+ * is checked against the same allowance daily and after each deployment (Network Access Analyzer).
  */
 export class NotebookPypiAllowlistStack extends Stack {
   public readonly network: RestrictedEgressVpc;
   public readonly pypi: PypiAllowlistSecurityGroup;
   public readonly notebook: NoInternetNotebook;
+  public readonly egressCheck: DeployedEgressCheck;
 
   /** With `naclTightening`, configuration 6: the workload and NAT subnets' NACLs let through only the VPC, the S3 ranges and the package index. */
   constructor(scope: Construct, id: string, props?: StackProps & { readonly naclTightening?: NaclTightening }) {
@@ -63,6 +66,12 @@ export class NotebookPypiAllowlistStack extends Stack {
     this.notebook = new NoInternetNotebook(this, 'Notebook', {
       network: this.network,
       securityGroups: [this.pypi.securityGroup],
+    });
+    // Run time: the only way out of the VPC the deployed network may have is HTTPS to the package index.
+    this.egressCheck = new DeployedEgressCheck(this, 'EgressCheck', {
+      network: this.network,
+      workloads: [this.notebook],
+      allowedDestinations: [AllowedEgress.to(ec2.Peer.prefixList(this.pypi.prefixListId), ec2.Port.tcp(443))],
     });
   }
 }
