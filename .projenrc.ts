@@ -182,14 +182,14 @@ const integSnapshot = project.addTask('integ:snapshot', {
   receiveArgs: true,
 });
 integSnapshot.spawn(bundle);
-integSnapshot.exec(`${INTEG_RUNNER} --max-workers 2`);
+integSnapshot.exec(`${INTEG_RUNNER} --max-workers 2`, { receiveArgs: true });
 project.testTask.spawn(integSnapshot);
 const integSnapshotUpdate = project.addTask('integ:snapshot:update', {
   description: 'Rewrite the integration tests\' snapshots that differ, without deploying (review the diff before committing it)',
   receiveArgs: true,
 });
 integSnapshotUpdate.spawn(bundle);
-integSnapshotUpdate.exec(`${INTEG_RUNNER} --max-workers 2 --dry-run --update-on-failed`);
+integSnapshotUpdate.exec(`${INTEG_RUNNER} --max-workers 2 --dry-run --update-on-failed`, { receiveArgs: true });
 // For a maintainer with an AWS account (credentials in the environment or --profiles, a bootstrapped region):
 // deploy every test, run its assertions, destroy it, and rewrite its snapshot. Costs money: see the doc.
 const integDeploy = project.addTask('integ:deploy', {
@@ -198,7 +198,7 @@ const integDeploy = project.addTask('integ:deploy', {
   receiveArgs: true,
 });
 integDeploy.spawn(bundle);
-integDeploy.exec(`${INTEG_RUNNER} --update-on-failed --force --verbose`);
+integDeploy.exec(`${INTEG_RUNNER} --update-on-failed --force --verbose`, { receiveArgs: true });
 // Snapshots are data, not sources: neither type-checked nor linted. Their asset directories (copies of assets/ and
 // of the integ-tests provider bundle, 2.5 MB each) are not committed: the templates carry the assets' hashes, which is
 // what the snapshot check compares. Runner output kept after a failure is not committed either.
