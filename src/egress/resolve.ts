@@ -200,11 +200,11 @@ function mergeAssumptions(a: string[], b: string[]): string[] {
 const MAX_PARAMETER_ASSIGNMENTS = 64;
 
 /**
- * The combinations of values of the parameters the undecided conditions compare with literals
- * (`Fn::Equals [!Ref P, 'x']`): each AllowedValue when the parameter declares them, else each literal
- * it is compared with and "any other value" (which stays unresolved in the template). A parameter used
- * in any other way in the conditions is left out (its conditions are tried both ways). One empty
- * assignment when there is nothing to enumerate, or too many combinations.
+ * The combinations of values of the parameters without a value that the undecided conditions use:
+ * each AllowedValue when the parameter declares them, else each literal it is compared with
+ * (`Fn::Equals [!Ref P, 'x']`) and "any other value" (which stays unresolved in the template, and is
+ * unequal to those literals). A list parameter, or one with neither, is left out (its conditions are
+ * tried both ways). One empty assignment when there is nothing to enumerate, or too many combinations.
  */
 function parameterAssignments(template: any, undecided: string[], scope: Scope): Array<{ values: Map<string, ParamValue>; assumptions: string[] }> {
   const none = [{ values: new Map<string, ParamValue>(), assumptions: [] }];
@@ -214,19 +214,17 @@ function parameterAssignments(template: any, undecided: string[], scope: Scope):
     return !!v && typeof v === 'object' && !Array.isArray(v);
   };
   const literals = new Map<string, Set<string>>();
-  const excluded = new Set<string>();
+  const mentioned = new Set<string>();
   const declared = isObject(template.Parameters) ? template.Parameters as Record<string, any> : {};
-  const mentions = (value: unknown, out: Set<string>) => {
-    if (Array.isArray(value)) { value.forEach((v) => mentions(v, out)); return; }
-    if (typeof value === 'string') { for (const m of value.matchAll(/\$\{([^}!.]+)\}/g)) if (free(m[1].trim())) out.add(m[1].trim()); return; }
-    if (!isObject(value)) return;
-    if (free(value.Ref)) out.add(value.Ref as string);
-    Object.values(value).forEach((v) => mentions(v, out));
-  };
   const seen = new Set<string>();
   const visit = (expr: unknown) => {
+    if (typeof expr === 'string') {
+      for (const m of expr.matchAll(/\$\{([^}!.]+)\}/g)) if (free(m[1].trim())) mentioned.add(m[1].trim());
+      return;
+    }
     if (Array.isArray(expr)) { expr.forEach(visit); return; }
     if (!isObject(expr)) return;
+    if (free(expr.Ref)) mentioned.add(expr.Ref as string);
     if (typeof expr.Condition === 'string' && !seen.has(expr.Condition) && expr.Condition in scope.conditions) {
       seen.add(expr.Condition);
       visit(scope.conditions[expr.Condition]);
@@ -235,34 +233,30 @@ function parameterAssignments(template: any, undecided: string[], scope: Scope):
     if (Array.isArray(equals) && equals.length === 2) {
       for (const [a, b] of [[equals[0], equals[1]], [equals[1], equals[0]]]) {
         const name = isObject(a) ? a.Ref : undefined;
-        const type = free(name) ? String(declared[name]?.Type ?? 'String') : '';
-        if (!free(name)) continue;
-        if ((typeof b === 'string' || typeof b === 'number' || typeof b === 'boolean') && !type.startsWith('List<') && type !== 'CommaDelimitedList') {
+        if (free(name) && (typeof b === 'string' || typeof b === 'number' || typeof b === 'boolean')) {
           literals.set(name, (literals.get(name) ?? new Set()).add(String(b)));
-        } else {
-          excluded.add(name);
         }
       }
-      for (const side of equals) {
-        if (isObject(side) && free(side.Ref)) continue;
-        const inside = new Set<string>();
-        mentions(side, inside);
-        inside.forEach((n) => excluded.add(n));
-      }
-      return;
     }
     Object.values(expr).forEach(visit);
   };
   for (const name of undecided) {
     if (!seen.has(name)) { seen.add(name); visit(scope.conditions[name]); }
   }
-  const names = [...literals.keys()].filter((n) => !excluded.has(n));
+  const allowedOf = (name: string): string[] | undefined => {
+    const allowed = declared[name]?.AllowedValues;
+    const ok = Array.isArray(allowed) && allowed.length > 0 && allowed.every((v) => typeof v === 'string' || typeof v === 'number');
+    return ok ? allowed.map(String) : undefined;
+  };
+  // A list parameter is not enumerated; one used only in other ways than `Fn::Equals [!Ref P, literal]` only with AllowedValues.
+  const names = [...mentioned].filter((n) => {
+    const type = String(declared[n]?.Type ?? 'String');
+    return !type.startsWith('List<') && type !== 'CommaDelimitedList' && (allowedOf(n) !== undefined || literals.has(n));
+  });
   if (names.length === 0) return none;
   const choices = names.map((name) => {
-    const allowed = declared[name]?.AllowedValues;
-    if (Array.isArray(allowed) && allowed.length > 0 && allowed.every((v) => typeof v === 'string' || typeof v === 'number')) {
-      return allowed.map((v) => ({ name, value: String(v) as ParamValue, text: `parameter ${name} is '${v}'` }));
-    }
+    const allowed = allowedOf(name);
+    if (allowed) return allowed.map((v) => ({ name, value: v as ParamValue, text: `parameter ${name} is '${v}'` }));
     const known = [...literals.get(name)!];
     const why = (scope.params.get(name) as { unresolved: string }).unresolved;
     return [
