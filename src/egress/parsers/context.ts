@@ -16,6 +16,8 @@ export interface CfnResource {
 export class ParseContext {
   /** The region the analysis is for: a region name, or `${AWS::Region}` for a region-agnostic one. */
   public readonly region: string;
+  /** The resources by type, in template order: built once, as every parser asks for several types. */
+  private byType?: Map<string, Array<[string, CfnResource]>>;
 
   constructor(public readonly resources: Record<string, CfnResource>, region?: string) {
     this.region = region ?? THIS_REGION;
@@ -23,7 +25,17 @@ export class ParseContext {
 
   /** The resources of one type, with their logical ids, in template order. */
   public ofType(type: string): Array<[string, CfnResource]> {
-    return Object.entries(this.resources).filter(([, r]) => r?.Type === type);
+    if (!this.byType) {
+      this.byType = new Map();
+      for (const entry of Object.entries(this.resources)) {
+        const t = entry[1]?.Type;
+        if (typeof t !== 'string') continue;
+        const list = this.byType.get(t);
+        if (list) list.push(entry);
+        else this.byType.set(t, [entry]);
+      }
+    }
+    return [...(this.byType.get(type) ?? [])];
   }
 
   /** Whether a region named in the template is the one of the analysis. */
