@@ -281,37 +281,79 @@ export interface NamedTemplate {
  */
 export function mergeTemplates(primary: any, others: NamedTemplate[]): any {
   if (others.length === 0) return primary;
-  const rename = (value: unknown, prefix: string): unknown => {
-    if (Array.isArray(value)) return value.map((v) => rename(v, prefix));
+  // Copy on write: an object or list is copied only when something inside it changes.
+  const rename = (value: unknown, prefix: string, imports: boolean): unknown => {
+    if (Array.isArray(value)) return mapList(value, (v) => rename(v, prefix, imports));
     if (!value || typeof value !== 'object') return value;
     const v = value as Record<string, unknown>;
-    if (prefix && typeof v.Ref === 'string' && !v.Ref.startsWith('AWS::')) return { Ref: `${prefix}${v.Ref}` };
+    if (typeof v.Ref === 'string' && !v.Ref.startsWith('AWS::')) return { Ref: `${prefix}${v.Ref}` };
     const getAtt = v['Fn::GetAtt'];
-    if (prefix && Array.isArray(getAtt) && typeof getAtt[0] === 'string') return { 'Fn::GetAtt': [`${prefix}${getAtt[0]}`, ...getAtt.slice(1)] };
-    if (prefix && typeof getAtt === 'string') return { 'Fn::GetAtt': `${prefix}${getAtt}` };
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x, prefix)]));
-  };
-  const parts = [{ prefix: '', template: primary }, ...others.map((o) => ({ prefix: `${o.name}/`, template: o.template }))].map(({ prefix, template }) => ({
-    prefix,
-    resources: rename(template?.Resources ?? {}, prefix) as Record<string, unknown>,
-    outputs: rename(template?.Outputs ?? {}, prefix) as Record<string, { Value?: unknown; Export?: { Name?: unknown } }>,
-  }));
-  const exported = new Map<string, unknown>();
-  for (const part of parts) {
-    for (const output of Object.values(part.outputs)) {
-      if (typeof output?.Export?.Name === 'string') exported.set(output.Export.Name, output.Value);
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') {
+      const rest = getAtt.slice(1);
+      return { 'Fn::GetAtt': [`${prefix}${getAtt[0]}`, ...(imports ? rest.map(resolveImports) : rest)] };
     }
-  }
+    if (typeof getAtt === 'string') return { 'Fn::GetAtt': `${prefix}${getAtt}` };
+    if (imports) {
+      const imported = v['Fn::ImportValue'];
+      if (typeof imported === 'string' && exported.has(imported)) return exported.get(imported);
+    }
+    return mapObject(v, (x) => rename(x, prefix, imports));
+  };
   const resolveImports = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(resolveImports);
+    if (Array.isArray(value)) return mapList(value, resolveImports);
     if (!value || typeof value !== 'object') return value;
     const imported = (value as Record<string, unknown>)['Fn::ImportValue'];
     if (typeof imported === 'string' && exported.has(imported)) return exported.get(imported);
-    return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, resolveImports(x)]));
+    return mapObject(value as Record<string, unknown>, resolveImports);
   };
+  const parts = [{ prefix: '', template: primary }, ...others.map((o) => ({ prefix: `${o.name}/`, template: o.template }))];
+  const exported = new Map<string, unknown>();
+  for (const { prefix, template } of parts) {
+    // The primary template's ids stay as they are.
+    const outputs = prefix ? rename(template?.Outputs ?? {}, prefix, false) : template?.Outputs ?? {};
+    for (const output of Object.values(outputs as Record<string, { Value?: unknown; Export?: { Name?: unknown } }>)) {
+      if (typeof output?.Export?.Name === 'string') exported.set(output.Export.Name, output.Value);
+    }
+  }
+  // Each resource is renamed and its imports resolved in one pass.
   const resources: Record<string, unknown> = {};
-  for (const part of parts) {
-    for (const [id, resource] of Object.entries(part.resources)) resources[`${part.prefix}${id}`] = resolveImports(resource);
+  for (const { prefix, template } of parts) {
+    for (const [id, resource] of Object.entries(template?.Resources ?? {})) {
+      const imports = exported.size > 0;
+      resources[`${prefix}${id}`] = prefix ? rename(resource, prefix, imports) : imports ? resolveImports(resource) : resource;
+    }
   }
   return { ...primary, Resources: resources };
+}
+
+/** `list` with `f` applied to each element: `list` itself when nothing changes. */
+function mapList(list: unknown[], f: (value: unknown) => unknown): unknown[] {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const value = f(list[i]);
+    if (!copy && value !== list[i]) copy = list.slice(0, i);
+    if (copy) copy.push(value);
+  }
+  return copy ?? list;
+}
+
+/** `object` with `f` applied to each value: `object` itself when nothing changes, else a plain copy. */
+function mapObject(object: Record<string, unknown>, f: (value: unknown) => unknown): Record<string, unknown> {
+  const keys = Object.keys(object);
+  let copy: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const value = f(object[keys[i]]);
+    if (!copy && value !== object[keys[i]]) {
+      copy = {};
+      for (let j = 0; j < i; j++) define(copy, keys[j], object[keys[j]]);
+    }
+    if (copy) define(copy, keys[i], value);
+  }
+  return copy ?? object;
+}
+
+/** Sets an own property, `__proto__` included (as JSON.parse and Object.fromEntries do). */
+function define(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
 }
