@@ -3,7 +3,7 @@
  * over a range of ports, and longest-prefix route selection. The property tests check both against a
  * one-port-at-a-time / one-prefix-length-at-a-time reference implementation.
  */
-import { ipv4RangeOf } from '../private/cidr';
+import { ipv4RangeOf, Ipv4Range } from '../private/cidr';
 
 /** An inclusive range of ports. */
 export interface PortSpan {
@@ -106,11 +106,11 @@ export interface CidrRoute<T> {
  * contains the whole range. A range split across routes has no single answer and selects none of them.
  */
 export function selectRoute<T>(routes: ReadonlyArray<CidrRoute<T>>, addressRange: string): CidrRoute<T> | undefined {
-  const target = ipv4RangeOf(addressRange);
+  const target = rangeOf(addressRange);
   let best: CidrRoute<T> | undefined;
   let bestPrefix = -1;
   for (const route of routes) {
-    const range = ipv4RangeOf(route.destination);
+    const range = rangeOf(route.destination);
     if (range.first > target.first || range.last < target.last) continue;
     const prefix = prefixLength(route.destination);
     if (prefix > bestPrefix) {
@@ -121,6 +121,24 @@ export function selectRoute<T>(routes: ReadonlyArray<CidrRoute<T>>, addressRange
   return best;
 }
 
+/**
+ * The ranges of the CIDRs seen so far: an analysis asks about the same few CIDRs (the VPC's, its
+ * subnets', the rules') thousands of times. Bounded; a CIDR that does not parse is not kept (it throws
+ * each time, as ipv4RangeOf does).
+ */
+const RANGES = new Map<string, Ipv4Range>();
+const MAX_RANGES = 10_000;
+
+function rangeOf(cidr: string): Ipv4Range {
+  let range = RANGES.get(cidr);
+  if (range === undefined) {
+    range = Object.freeze(ipv4RangeOf(cidr));
+    if (RANGES.size >= MAX_RANGES) RANGES.clear();
+    RANGES.set(cidr, range);
+  }
+  return range;
+}
+
 export function prefixLength(cidr: string): number {
   return Number(cidr.split('/')[1] ?? '32');
 }
@@ -129,8 +147,8 @@ export function prefixLength(cidr: string): number {
 export type Coverage = 'all' | 'part' | 'none';
 
 export function coverage(cidr: string, addressRange: string): Coverage {
-  const rule = ipv4RangeOf(cidr);
-  const target = ipv4RangeOf(addressRange);
+  const rule = rangeOf(cidr);
+  const target = rangeOf(addressRange);
   if (rule.first <= target.first && rule.last >= target.last) return 'all';
   if (rule.last < target.first || rule.first > target.last) return 'none';
   return 'part';
