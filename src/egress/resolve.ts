@@ -112,8 +112,12 @@ export function parameterValues(template: any, given: Record<string, string> = {
   const values = new Map<string, ParamValue>();
   for (const [name, spec] of Object.entries(declared)) {
     const type = String(spec?.Type ?? 'String');
-    const raw = given[name] ?? (spec?.Default === undefined ? undefined : String(spec.Default));
-    if (type.startsWith('AWS::SSM::Parameter::')) {
+    const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+    const badDefault = given[name] === undefined && spec?.Default !== undefined && !scalar(spec.Default) && !Array.isArray(spec.Default);
+    const raw = given[name] ?? (spec?.Default === undefined || badDefault ? undefined : Array.isArray(spec.Default) ? spec.Default.join(',') : String(spec.Default));
+    if (badDefault) {
+      values.set(name, { unresolved: `parameter ${name}'s Default (${describeValue(spec.Default)}) is not a value (CloudFormation would reject the template)` });
+    } else if (type.startsWith('AWS::SSM::Parameter::')) {
       values.set(name, { unresolved: `parameter ${name} (${type}) is read from Systems Manager at deploy time` });
     } else if (raw === undefined) {
       values.set(name, { unresolved: `parameter ${name} has no value (give it with the analyzer's parameters option) and no Default` });
@@ -133,8 +137,8 @@ export function parameterValues(template: any, given: Record<string, string> = {
 export function resolveTemplate(template: any, options: ResolveOptions = {}): Resolution {
   const where = options.label ?? 'template';
   validateStructure(template, where);
-  const conditions = template.Conditions ?? {};
-  if (!isObject(conditions)) throw new TemplateError(`${where} Conditions`, 'must be an object of named conditions');
+  const malformedConditions = template.Conditions !== undefined && !isObject(template.Conditions);
+  const conditions: Record<string, unknown> = malformedConditions ? {} : template.Conditions ?? {};
   const base: Scope = {
     params: parameterValues(template, options.parameters, where),
     resources: new Set(Object.keys(isObject(template.Resources) ? template.Resources : {})),
@@ -144,7 +148,13 @@ export function resolveTemplate(template: any, options: ResolveOptions = {}): Re
     options,
     notes: new Set(),
   };
+  if (malformedConditions) {
+    base.notes.add(`${where} Conditions: ${describeValue(template.Conditions)} is not an object of named conditions (CloudFormation would reject the template): each condition is tried both ways`);
+  }
   const used = usedConditions(template, conditions, where);
+  for (const name of used.filter((c) => !(c in conditions))) {
+    base.notes.add(`${where}: condition ${name} is used by a resource but Conditions does not define it (CloudFormation would reject the template): it is tried both ways`);
+  }
   const variants: ResolvedVariant[] = [];
   const notes = new Set<string>();
   let capped: string | undefined;
@@ -293,6 +303,9 @@ export function validateStructure(template: unknown, where = 'template') {
     if (typeof resource.Type !== 'string' || resource.Type === '') {
       throw new TemplateError(`${where} Resources.${id}.Type`, `must be the resource type (e.g. AWS::EC2::VPC), got ${describeValue(resource.Type)}`);
     }
+    if (resource.Condition !== undefined && typeof resource.Condition !== 'string') {
+      throw new TemplateError(`${where} Resources.${id}.Condition`, `must be the name of a condition, got ${describeValue(resource.Condition)}`);
+    }
   }
 }
 
@@ -315,23 +328,26 @@ function usedConditions(template: any, conditions: Record<string, unknown>, wher
       visit(v, `${at}.${k}`);
     }
   };
-  const mark = (name: string, _at: string) => {
-    // An Fn::If on a condition not defined stays unresolved (UNKNOWN); a resource's is an error (resolveBody).
-    if (!(name in conditions) || used.has(name)) return;
+  // A resource's condition that Conditions does not define is tried both ways (undefined: an Fn::If on it stays unresolved).
+  const undefinedConditions = new Set<string>();
+  const mark = (name: string, at: string) => {
+    if (!(name in conditions)) {
+      if (at.startsWith('Resources.') && at.endsWith('.Condition')) undefinedConditions.add(name);
+      return;
+    }
+    if (used.has(name)) return;
     used.add(name);
     visit(conditions[name], `Conditions.${name}`);
   };
   for (const section of ['Resources', 'Outputs'] as const) {
     for (const [id, item] of Object.entries(isObject(template[section]) ? template[section] : {})) {
       const condition = (item as any)?.Condition;
-      if (condition !== undefined) {
-        if (typeof condition !== 'string') throw new TemplateError(`${where} ${section}.${id}.Condition`, 'must be the name of a condition');
-        mark(condition, `${section}.${id}.Condition`);
-      }
+      // A resource's Condition is a string (validateStructure); an output's that is not is ignored.
+      if (typeof condition === 'string') mark(condition, `${section}.${id}.Condition`);
       visit(item, `${section}.${id}`);
     }
   }
-  return Object.keys(conditions).filter((c) => used.has(c));
+  return [...Object.keys(conditions).filter((c) => used.has(c)), ...undefinedConditions];
 }
 
 /** In a variant where `Fn::Equals [!Ref P, 'x']` is assumed true, P is 'x'. */
@@ -350,8 +366,15 @@ export function conditionValue(name: string, scope: Scope, _at: string, seen: Se
   const assumed = scope.assumed.get(`?${name}`);
   if (assumed !== undefined) return assumed;
   if (!(name in scope.conditions)) return undefined;
-  if (seen.has(name)) throw new TemplateError(`Conditions.${name}`, 'refers to itself');
-  return evaluateCondition(scope.conditions[name], scope, `Conditions.${name}`, new Set([...seen, name]));
+  try {
+    if (seen.has(name)) throw new TemplateError(`Conditions.${name}`, 'refers to itself');
+    return evaluateCondition(scope.conditions[name], scope, `Conditions.${name}`, new Set([...seen, name]));
+  } catch (e) {
+    // A malformed condition (CloudFormation would reject it) cannot be decided: it is tried both ways.
+    if (!(e instanceof TemplateError)) throw e;
+    scope.notes.add(`${e.message} (CloudFormation would reject the template): the condition is tried both ways`);
+    return undefined;
+  }
 }
 
 function evaluateCondition(expr: unknown, scope: Scope, at: string, seen: Set<string>): boolean | undefined {
@@ -414,11 +437,10 @@ function resolveBody(template: any, scope: Scope): any {
     if (!isObject(template[section])) continue;
     const kept: Record<string, unknown> = {};
     for (const [id, item] of Object.entries(template[section] as Record<string, any>)) {
-      if (item?.Condition !== undefined && !(item.Condition in scope.conditions)) {
-        throw new TemplateError(`${section}.${id}.Condition`, `names condition ${item.Condition}, which Conditions does not define`);
-      }
-      if (typeof item?.Condition === 'string' && !conditionValue(item.Condition, scope, `${section}.${id}.Condition`)) continue;
-      if (!isObject(item)) throw new TemplateError(`${section}.${id}`, 'must be an object');
+      // A resource whose condition is false is dropped; an output's condition that cannot be decided keeps it.
+      const condition = typeof item?.Condition === 'string' ? conditionValue(item.Condition, scope, `${section}.${id}.Condition`) : true;
+      if (condition === false || (condition === undefined && section === 'Resources')) continue;
+      if (!isObject(item)) continue;
       const rest: Record<string, unknown> = { ...item };
       delete rest.Condition;
       const value = resolveValue(rest, scope, `${section}.${id}`);

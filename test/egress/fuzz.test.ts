@@ -131,12 +131,24 @@ function propertyPaths(t: any): string[][] {
   return paths;
 }
 
+/** Every path into the other sections: Parameters, Conditions, Mappings, Outputs (the sections themselves included). */
+function sectionPaths(t: any): string[][] {
+  const paths: string[][] = [];
+  const visit = (v: unknown, at: string[]) => {
+    paths.push(at);
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, [...at, k]);
+  };
+  for (const section of ['Parameters', 'Conditions', 'Mappings', 'Outputs']) if (t[section] !== undefined) visit(t[section], [section]);
+  return paths;
+}
+
 type Mutation = { at: number; op: 'replace' | 'delete'; value: unknown };
 
-function mutate(base: any, mutations: Mutation[]): any {
+function mutate(base: any, mutations: Mutation[], paths_ = propertyPaths): any {
   const t = JSON.parse(JSON.stringify(base));
   for (const m of mutations) {
-    const paths = propertyPaths(t);
+    const paths = paths_(t);
+    if (paths.length === 0) continue;
     const at = paths[m.at % paths.length];
     const parent = at.slice(0, -1).reduce((o, k) => o[k], t);
     const key = at[at.length - 1];
@@ -184,6 +196,27 @@ describe('fuzz: nothing in a template\'s properties makes the analyzer throw', (
       // The library's template declares none of the hand-built one's parameters.
       exercise(mutate(BASES[index], mutations), index === 0 ? options : { ...options, parameters: undefined });
     }), { numRuns: Number(process.env.FUZZ_RUNS ?? 60), seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined });
+  });
+});
+
+describe('fuzz: nor anything in Parameters, Conditions, Mappings, Outputs or a resource\'s Condition', () => {
+  test('mutations of the sections of base template 0', () => {
+    fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.constantFrom(...optionSets), (mutations, options) => {
+      const t = mutate(BASES[0], mutations, sectionPaths);
+      // Parameters given that the mutated template no longer declares are the caller's error, not the template's.
+      const declared = t.Parameters && typeof t.Parameters === 'object' ? t.Parameters : {};
+      const parameters = Object.fromEntries(Object.entries(options.parameters ?? {}).filter(([k]) => k in declared));
+      exercise(t, { ...options, parameters });
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 60), seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined });
+  });
+
+  test('resource-level Conditions naming any condition, defined or not', () => {
+    const ids = Object.keys(BASES[0].Resources);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...ids), fc.constantFrom('IsProd', 'Open', 'Nope', 'Other')), { minLength: 1, maxLength: 4 }), (conditions) => {
+      const t = JSON.parse(JSON.stringify(BASES[0]));
+      for (const [id, c] of conditions) t.Resources[id].Condition = c;
+      exercise(t, {});
+    }), { numRuns: 30 });
   });
 });
 

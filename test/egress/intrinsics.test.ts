@@ -83,7 +83,14 @@ describe('resolution pass', () => {
       B: 'b',
     });
     expect(() => resolveTemplate({ Resources: { R: { Properties: {} } } })).toThrow(/^template Resources\.R\.Type: must be the resource type/);
-    expect(() => resolveTemplate({ Resources: { R: { Type: 'X', Condition: 'Nope' } } })).toThrow(/Resources\.R\.Condition: names condition Nope/);
+    // A resource's condition that Conditions does not define, a malformed condition: tried both ways, with a note.
+    const nope = resolveTemplate({ Resources: { R: { Type: 'X', Condition: 'Nope' } } });
+    expect(nope.variants.map((v) => [Object.keys(v.template.Resources), v.assumptions])).toEqual([[['R'], ['condition Nope is true']], [[], ['condition Nope is false']]]);
+    expect(nope.notes.join()).toMatch(/condition Nope is used by a resource but Conditions does not define it/);
+    const bad = resolveTemplate({ Conditions: { C: { 'Fn::Equals': ['a'] } }, Resources: { R: { Type: 'X', Condition: 'C' } } });
+    expect(bad.variants).toHaveLength(2);
+    expect(bad.notes.join()).toMatch(/Conditions\.C: Fn::Equals takes two values \(CloudFormation would reject the template\): the condition is tried both ways/);
+    expect(() => resolveTemplate({ Resources: { R: { Type: 'X', Condition: ['C'] } } })).toThrow(/^template Resources\.R\.Condition: must be the name of a condition/);
     expect(() => resolveTemplate({ Parameters: {}, Resources: {} }, { parameters: { X: '1' } })).toThrow(/declares no parameter X/);
   });
 });

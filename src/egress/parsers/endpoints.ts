@@ -4,6 +4,9 @@ import { otherAccountAccess } from '../endpoint-policy';
 import type { AddressSet, EndpointPolicyModel, InterfaceEndpointModel, RouteTableModel } from '../template-model';
 import { ParseContext } from './context';
 
+/** A service's short name (`sagemaker.api`), as EgressDestination.awsService() accepts it. */
+const SERVICE = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$/;
+
 /** The policies of the template's VPC endpoints (interface and gateway), by logical id. */
 export function parseEndpointPolicies(ctx: ParseContext): Map<string, EndpointPolicyModel> {
   const policies = new Map<string, EndpointPolicyModel>();
@@ -36,7 +39,7 @@ export function parseEndpoints(ctx: ParseContext, routeTables: Map<string, Route
     const flat = flatten(p.ServiceName, THIS_REGION);
     let serviceUnknown: string | undefined;
     if (flat === undefined) serviceUnknown = `the service name of endpoint ${id} (${describe(p.ServiceName)}) is known only at deploy time`;
-    else if (!parsed) serviceUnknown = `the service name of endpoint ${id} (${JSON.stringify(flat)}) is not an endpoint service name (com.amazonaws.<region>.<service>)`;
+    else if (!parsed || !SERVICE.test(parsed.service)) serviceUnknown = `the service name of endpoint ${id} (${JSON.stringify(flat)}) is not an endpoint service name (com.amazonaws.<region>.<service>)`;
     const type = p.VpcEndpointType ?? 'Gateway';
     if (type === 'Gateway') {
       // A gateway endpoint adds a route to the service's AWS-managed prefix list in each of its route tables.
