@@ -116,7 +116,8 @@ export interface DeployedEgressCheckProps {
 
   /**
    * The workloads whose egress is checked, e.g. a `NoInternetNotebook` or a `NoInternetStudio`: the
-   * paths start at the network interfaces of their security groups.
+   * paths start at the network interfaces of their security groups (for a `NoInternetStudio`, also
+   * those of its user profiles, including profiles added later).
    */
   readonly workloads: ec2.IConnectable[];
 
@@ -315,7 +316,9 @@ export class DeployedEgressCheck extends Construct {
   }
 
   private sourceGroups(): string[] {
-    return [...new Set(this.props.workloads.flatMap((w) => w.connections.securityGroups.map((g) => g.securityGroupId)))];
+    // A Studio domain's apps run with its user profiles' security groups too (also profiles added later).
+    const connectables = this.props.workloads.flatMap((w) => [w, ...userProfilesOf(w)]);
+    return [...new Set(connectables.flatMap((w) => w.connections.securityGroups.map((g) => g.securityGroupId)))];
   }
 
   private networkEndpointIds(): string[] {
@@ -416,6 +419,12 @@ const ANALYSIS_READ_ACTIONS = [
   'network-firewall:DescribeRuleGroup', 'network-firewall:ListFirewallPolicies', 'network-firewall:ListFirewalls', 'network-firewall:ListRuleGroups',
   'tiros:CreateQuery', 'tiros:GetQueryAnswer',
 ];
+
+/** The user profiles of a `NoInternetStudio` (by shape: the class is not imported, to stay one-way). */
+function userProfilesOf(workload: ec2.IConnectable): ec2.IConnectable[] {
+  const profiles = (workload as { userProfiles?: unknown }).userProfiles;
+  return Array.isArray(profiles) ? profiles.filter((p): p is ec2.IConnectable => Array.isArray(p?.connections?.securityGroups)) : [];
+}
 
 function isWorkloadNetwork(x: unknown): boolean {
   const n = x as Partial<IWorkloadNetwork> | undefined;

@@ -95,14 +95,23 @@ describe('access scopes of the reference configurations', () => {
     expect(scopeOf(stack)).toMatchObject({ MatchPaths: egressMatchPaths(sg('NotebookSecurityGroupA88C5A71')), ExcludePaths: [toEndpoints(...endpoints)] });
   });
 
-  test('7, isolated Studio: from the domain\'s security group; the Studio UI endpoint is allowed too', () => {
+  test('7, isolated Studio: from the domain\'s and the user profile\'s security groups; the Studio UI endpoint is allowed too', () => {
     const stack = new StudioIsolatedStack(app.fresh, 'Studio');
     new DeployedEgressCheck(stack, 'EgressCheck', { network: stack.network, workloads: [stack.studio] });
     expect(scopeOf(stack)).toMatchObject({
-      MatchPaths: egressMatchPaths(sg('StudioSecurityGroup0EA80A08')),
+      MatchPaths: egressMatchPaths(sg('StudioSecurityGroup0EA80A08'), sg('StudioUserProfiledatascientistSecurityGroup32CD7590')),
       ExcludePaths: [toEndpoints('NetworkSagemakerApiEndpoint8A873F03', 'NetworkSagemakerRuntimeEndpoint482B7E51', 'NetworkStsEndpoint2EB8C701',
         'NetworkStudioEndpointC0BEAE82', 'NetworkLogsEndpointD25DE301', S3_GATEWAY)],
     });
+  });
+
+  test('a Studio user profile added after the check is a source too', () => {
+    const stack = new StudioIsolatedStack(app.fresh, 'StudioLate');
+    new DeployedEgressCheck(stack, 'EgressCheck', { network: stack.network, workloads: [stack.studio] });
+    const late = stack.studio.addUserProfile('late-user');
+    expect(scopeOf(stack).MatchPaths[0].Source.ResourceStatement.Resources).toEqual([
+      sg('StudioSecurityGroup0EA80A08'), sg('StudioUserProfiledatascientistSecurityGroup32CD7590'), stack.resolve(late.connections.securityGroups[0].securityGroupId),
+    ]);
   });
 
   test.each([
