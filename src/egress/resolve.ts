@@ -151,7 +151,7 @@ export function resolveTemplate(template: any, options: ResolveOptions = {}): Re
   if (malformedConditions) {
     base.notes.add(`${where} Conditions: ${describeValue(template.Conditions)} is not an object of named conditions (CloudFormation would reject the template): each condition is tried both ways`);
   }
-  const used = usedConditions(template, conditions, where);
+  const used = usedConditions(template, conditions);
   for (const name of used.filter((c) => !(c in conditions))) {
     base.notes.add(`${where}: condition ${name} is used by a resource but Conditions does not define it (CloudFormation would reject the template): it is tried both ways`);
   }
@@ -317,7 +317,7 @@ function describeValue(value: unknown): string {
 }
 
 /** Conditions the resources and outputs use (directly, through Fn::If, or through other conditions), in template order. */
-function usedConditions(template: any, conditions: Record<string, unknown>, where: string): string[] {
+function usedConditions(template: any, conditions: Record<string, unknown>): string[] {
   const used = new Set<string>();
   const visit = (value: unknown, at: string) => {
     if (Array.isArray(value)) { value.forEach((v, i) => visit(v, `${at}[${i}]`)); return; }

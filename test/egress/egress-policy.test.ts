@@ -182,6 +182,7 @@ describe('EgressPolicy and CDK nested stacks', () => {
       templatePaths: paths,
       stackTemplates: [{ stackConstructPath: 'Parent', templatePath: parentFile }],
       appConstruct: a,
+      accountId: '111111111111',
       region: 'eu-west-1',
     });
     const report = policy.validate(context([parentFile]));

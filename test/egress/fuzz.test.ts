@@ -180,6 +180,7 @@ function exercise(t: any, options: EgressAnalyzerOptions) {
     templatePaths: [file],
     stackTemplates: [{ stackConstructPath: 'Fuzz', templatePath: file }],
     appConstruct: new App(),
+    accountId: undefined,
     region: options.region,
   });
 }
