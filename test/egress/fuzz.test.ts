@@ -16,6 +16,7 @@ import {
 } from './templates';
 import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../../src';
 import { EgressAnalyzer, EgressAnalyzerOptions, EgressPolicy, EgressPolicyEnforcement } from '../../src/egress';
+import { readTemplateFile } from '../../src/egress/template-file';
 
 /** A hand-built template with every family the analyzer reads, parameters, conditions and mappings. */
 function handBuilt(): any {
@@ -218,6 +219,31 @@ describe('fuzz: nor anything in Parameters, Conditions, Mappings, Outputs or a r
       for (const [id, c] of conditions) t.Resources[id].Condition = c;
       exercise(t, {});
     }), { numRuns: 30 });
+  });
+});
+
+describe('fuzz: nor anything in nested stacks or other stacks\' templates', () => {
+  const fixture = (file: string) => readTemplateFile(path.join(__dirname, 'fixtures', 'published-style', file));
+  const parent = fixture('nested/parent.yaml');
+  const children = { Network: fixture('nested/network.yaml'), Notebook: fixture('nested/notebook.yaml') };
+  const studio = fixture('exports/studio.yaml');
+  const network = fixture('exports/network.yaml');
+
+  test('a parent and its nested stacks, any of them mutated', () => {
+    fc.assert(fc.property(fc.constantFrom('parent', 'Network', 'Notebook'), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), (which, mutations, sections) => {
+      const paths = sections ? sectionPaths : propertyPaths;
+      const t = which === 'parent' ? mutate(parent, mutations, paths) : parent;
+      const nested = { ...children, ...(which === 'parent' ? {} : { [which]: mutate(children[which as 'Network'], mutations, paths) }) };
+      exercise(t, { nestedStacks: nested });
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 40) });
+  });
+
+  test('a stack importing another stack\'s exports, either mutated', () => {
+    fc.assert(fc.property(fc.boolean(), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), (mutateStudio, mutations, sections) => {
+      const paths = sections ? sectionPaths : propertyPaths;
+      const other = mutateStudio ? network : mutate(network, mutations, paths);
+      exercise(mutateStudio ? mutate(studio, mutations, paths) : studio, { otherTemplates: [{ stackName: 'sagemaker-network', template: other }] });
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 40) });
   });
 });
 
