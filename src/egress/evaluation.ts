@@ -235,8 +235,16 @@ export class Evaluator {
     if (destination.kind === 'service') {
       const endpoints = this.interfaceEndpointsFor(subnet, destination.service, destination.region);
       if (endpoints.length > 0) {
-        return endpoints.flatMap((endpoint) => endpoint.subnets.map((endpointSubnet) =>
-          this.toInterfaceEndpoint(source, subnet, endpoint, endpointSubnet, destination.protocol, destination.port)));
+        return endpoints.flatMap((endpoint) => {
+          if (endpoint.subnets.length === 0) {
+            // Private DNS answers for the service with the endpoint's interfaces, and it has none.
+            const hop = this.hop(EgressHopKind.INTERFACE_ENDPOINT, endpoint.id, 'SubnetIds', false,
+              `interface endpoint ${endpoint.id} (${endpoint.service}) has no SubnetIds: private DNS resolves ${endpoint.service} to it, and it has no network interface`);
+            return [{ outcome: EgressOutcome.BLOCKED, hops: [hop], blockedBy: hop }];
+          }
+          return endpoint.subnets.map((endpointSubnet) =>
+            this.toInterfaceEndpoint(source, subnet, endpoint, endpointSubnet, destination.protocol, destination.port));
+        });
       }
       const address = this.servicePublicAddress(destination.service, destination.region);
       // With its ranges known, S3 is any one of them: each must get through.

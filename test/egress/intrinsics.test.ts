@@ -145,6 +145,15 @@ describe('parameters and conditions in the analyzer', () => {
     expect(outcome(t, {}, EgressDestination.awsService('sts'))).toBe(EgressOutcome.REACHABLE);
   });
 
+  test('an interface endpoint without SubnetIds: BLOCKED, naming the endpoint', () => {
+    const t: any = template(vpc(), securityGroup('Workload', [https({ DestinationSecurityGroupId: groupId('EndpointGroup') })]), notebook(), interfaceEndpoints('sts'));
+    delete t.Resources.stsEndpoint.Properties.SubnetIds;
+    const verdict = EgressAnalyzer.fromTemplate(t).check({ source: notebookSource, destination: EgressDestination.awsService('sts') });
+    expect(verdict.outcome).toBe(EgressOutcome.BLOCKED);
+    expect(verdict.blockedBy).toMatchObject({ kind: 'INTERFACE_ENDPOINT', component: 'stsEndpoint', rule: 'SubnetIds' });
+    expect(verdict.blockedBy!.detail).toMatch(/has no SubnetIds/);
+  });
+
   describe('impossible combinations of undecided conditions', () => {
     /** An open notebook whose NAT gateway and route exist only under `condition`; its security group's egress is `egress`. */
     const withNat = (parameters: object, conditions: object, natCondition: string, egress?: object) => {
