@@ -29,6 +29,9 @@ export const UNRESOLVED = 'Fn::Unresolved';
 /** At most this many undecided conditions are tried both ways (2^4 = 16 variants); beyond, every verdict is UNKNOWN. */
 export const MAX_UNDECIDED_CONDITIONS = 4;
 
+/** At most this many variants (the product over a template and the others it imports from, variants.ts). */
+export const MAX_VARIANTS = 2 ** MAX_UNDECIDED_CONDITIONS;
+
 /** How many Availability Zones `Fn::GetAZs` is assumed to return. */
 export const ASSUMED_AZ_COUNT = 3;
 
@@ -180,21 +183,30 @@ export function resolveTemplate(template: any, options: ResolveOptions = {}): Re
   // of conditions is tried that no parameter value gives (IsProd and IsDev both true); what remains
   // undecided is tried both ways.
   const undecided = used.filter((name) => conditionValue(name, base, `Conditions.${name}`) === undefined);
-  for (const assignment of parameterAssignments(template, undecided, base)) {
-    const scope: Scope = { ...base, params: new Map([...base.params, ...assignment.values]) };
-    const decided = undecided.filter((name) => conditionValue(name, scope, `Conditions.${name}`) !== undefined)
-      .map((name) => `condition ${name} is ${conditionValue(name, scope, `Conditions.${name}`)}`);
-    explore(scope, [...decided, ...assignment.assumptions]);
-  }
+  const tryAll = (assignments: Array<{ values: Map<string, ParamValue>; assumptions: string[] }>) => {
+    variants.length = 0;
+    capped = undefined;
+    for (const assignment of assignments) {
+      const scope: Scope = { ...base, params: new Map([...base.params, ...assignment.values]) };
+      const decided = undecided.filter((name) => conditionValue(name, scope, `Conditions.${name}`) !== undefined)
+        .map((name) => `condition ${name} is ${conditionValue(name, scope, `Conditions.${name}`)}`);
+      explore(scope, [...decided, ...assignment.assumptions]);
+    }
+    // Parameter values that give the same template are one variant.
+    const distinct = new Map<string, ResolvedVariant>();
+    for (const v of variants) {
+      const key = JSON.stringify(v.template);
+      const seen = distinct.get(key);
+      distinct.set(key, seen ? { ...seen, assumptions: mergeAssumptions(seen.assumptions, v.assumptions) } : v);
+    }
+    return [...distinct.values()];
+  };
+  const assignments = parameterAssignments(template, undecided, base);
+  let result = tryAll(assignments);
+  // Values that make more templates than the conditions alone would (a parameter in a tag): the conditions alone.
+  if (assignments.length > 1 && (capped !== undefined || result.length > MAX_VARIANTS)) result = tryAll([{ values: new Map(), assumptions: [] }]);
   if (capped) return { variants: [], notes: [...notes], capped };
-  // Parameter values that give the same template are one variant.
-  const distinct = new Map<string, ResolvedVariant>();
-  for (const v of variants) {
-    const key = JSON.stringify(v.template);
-    const seen = distinct.get(key);
-    distinct.set(key, seen ? { ...seen, assumptions: mergeAssumptions(seen.assumptions, v.assumptions) } : v);
-  }
-  return { variants: [...distinct.values()], notes: [...notes] };
+  return { variants: result, notes: [...notes] };
 }
 
 /** Two variants' assumptions as one: the parameter values joined with "or" (same conditions). */

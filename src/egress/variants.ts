@@ -5,7 +5,7 @@
  * with what each combination gives.
  */
 import { EgressOutcome, EgressVerdict } from './egress-verdict';
-import { resolveTemplate, ResolveOptions } from './resolve';
+import { MAX_VARIANTS, resolveTemplate, ResolveOptions } from './resolve';
 
 /** A template to resolve, with what it assumes. */
 export interface TemplateToResolve {
@@ -35,8 +35,12 @@ export function resolveVariants(primary: TemplateToResolve, others: TemplateToRe
       assumptions: [...c.assumptions, ...v.assumptions.map((a) => (name ? `${a} in ${name}` : a))],
     })));
   }
-  if (combos.length > 2 ** 4) {
-    return { variants: [], notes, capped: `The templates' undecided conditions make ${combos.length} combinations, more than 16: every verdict is UNKNOWN (give parameter values)` };
+  if (combos.length > MAX_VARIANTS) {
+    return {
+      variants: [],
+      notes,
+      capped: `The templates' undecided conditions make ${combos.length} combinations, more than ${MAX_VARIANTS}: every verdict is UNKNOWN (give parameter values)`,
+    };
   }
   return {
     variants: combos.map((c) => ({

@@ -194,6 +194,21 @@ describe('parameters and conditions in the analyzer', () => {
       expect(outcome(anyValue, { parameters: { Env: 'test' } })).toBe(EgressOutcome.REACHABLE);
     });
 
+    test('parameter values that make more than 16 templates (a parameter in a tag): the conditions alone are tried', () => {
+      // Three parameters of 3 values each (27 templates, the values in tags) under two conditions.
+      const params = Object.fromEntries(['A', 'B', 'C'].map((p) => [p, { Type: 'String', AllowedValues: ['x', 'y', 'z'] }]));
+      const t = withNat(params, {
+        Nat: { 'Fn::Or': [{ 'Fn::Equals': [{ Ref: 'A' }, 'x'] }, { 'Fn::Equals': [{ Ref: 'B' }, { Ref: 'C' }] }] },
+        Never: { 'Fn::Equals': ['1', '2'] },
+      }, 'Nat');
+      t.Resources.Vpc.Properties.Tags = [{ Key: 'A', Value: { Ref: 'A' } }, { Key: 'B', Value: { Ref: 'B' } }, { Key: 'C', Value: { Ref: 'C' } }];
+      const r = resolveTemplate(t);
+      expect(r.capped).toBeUndefined();
+      expect(r.variants.map((v) => v.assumptions)).toEqual([['condition Nat is true'], ['condition Nat is false']]);
+      expect(outcome(t)).toBe(EgressOutcome.UNKNOWN);
+      expect(outcome(t, { parameters: { A: 'x' } })).toBe(EgressOutcome.REACHABLE);
+    });
+
     test('a parameter compared with another value than a literal is tried both ways, as before', () => {
       const t = withNat({ Env: { Type: 'String' }, Other: { Type: 'String' } },
         { IsDev: { 'Fn::Equals': [{ Ref: 'Env' }, { Ref: 'Other' }] } }, 'IsDev');
