@@ -192,6 +192,7 @@ export function resolveTemplate(template: any, options: ResolveOptions = {}): Re
         .map((name) => `condition ${name} is ${conditionValue(name, scope, `Conditions.${name}`)}`);
       explore(scope, [...decided, ...assignment.assumptions]);
     }
+    if (variants.length <= 1) return [...variants];
     // Parameter values that give the same template are one variant.
     const distinct = new Map<string, ResolvedVariant>();
     for (const v of variants) {
