@@ -15,7 +15,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { InternetEgress, NaclTightening, NoInternetNotebook, RestrictedEgressVpc, S3EndpointKind } from '../src';
-import { integApp, synthesize } from './integ-support/app';
+import { TEST_CASE_OPTIONS, integApp, synthesize } from './integ-support/app';
 import { assertionFunction, destroyEverything, expectNotebookInService, expectOk } from './integ-support/assertions';
 
 const app = integApp();
@@ -39,8 +39,7 @@ destroyEverything(stack);
 
 const integ = new IntegTest(app, 'IsolatedNotebook', {
   testCases: [stack],
-  // The update workflow would first deploy the committed snapshot; these tests deploy once and destroy.
-  stackUpdateWorkflow: false,
+  ...TEST_CASE_OPTIONS,
 });
 
 expectNotebookInService(integ, notebook);

@@ -17,7 +17,7 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { Stack } from 'aws-cdk-lib';
 import { EndpointSet, HomeFileSystemRetention, InternetEgress, NoInternetStudio, RestrictedEgressVpc } from '../src';
-import { integApp, synthesize } from './integ-support/app';
+import { TEST_CASE_OPTIONS, integApp, synthesize } from './integ-support/app';
 import { WAIT, destroyEverything } from './integ-support/assertions';
 
 const app = integApp();
@@ -41,8 +41,7 @@ destroyEverything(stack);
 
 const integ = new IntegTest(app, 'IsolatedStudio', {
   testCases: [stack],
-  // The update workflow would first deploy the committed snapshot; these tests deploy once and destroy.
-  stackUpdateWorkflow: false,
+  ...TEST_CASE_OPTIONS,
 });
 
 // 1. The domain: in service, VPC only, in this VPC, with this home file system.

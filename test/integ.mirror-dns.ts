@@ -17,7 +17,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
   CodeArtifactPypiMirror, DnsEgressAllowlist, InternetEgress, NoInternetNotebook, RestrictedEgressVpc,
 } from '../src';
-import { integApp, synthesize } from './integ-support/app';
+import { TEST_CASE_OPTIONS, integApp, synthesize } from './integ-support/app';
 import { WAIT, assertionFunction, destroyEverything, expectNotebookInService, expectOk } from './integ-support/assertions';
 
 const app = integApp();
@@ -51,8 +51,7 @@ destroyEverything(stack);
 
 const integ = new IntegTest(app, 'MirrorDns', {
   testCases: [stack],
-  // The update workflow would first deploy the committed snapshot; these tests deploy once and destroy.
-  stackUpdateWorkflow: false,
+  ...TEST_CASE_OPTIONS,
 });
 
 // 1. The rule group's association with the VPC is complete.

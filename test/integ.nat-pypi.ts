@@ -19,7 +19,7 @@ import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../src';
-import { integApp, synthesize } from './integ-support/app';
+import { TEST_CASE_OPTIONS, integApp, synthesize } from './integ-support/app';
 import { assertionFunction, destroyEverything, expectNotebookInService, expectOk } from './integ-support/assertions';
 
 const app = integApp();
@@ -44,8 +44,7 @@ if (!internetGatewayId) throw new Error('IntegNatPypi: the NAT configuration has
 
 const integ = new IntegTest(app, 'NatPypi', {
   testCases: [stack],
-  // The update workflow would first deploy the committed snapshot; these tests deploy once and destroy.
-  stackUpdateWorkflow: false,
+  ...TEST_CASE_OPTIONS,
 });
 
 // 1. The notebook is in service.

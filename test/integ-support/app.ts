@@ -16,6 +16,15 @@ import { App, CfnResource } from 'aws-cdk-lib';
 const RUNNER_SCHEMA_VERSION = '53.0.0';
 
 /**
+ * Options of every integration test case (`new IntegTest(app, id, { testCases, ...TEST_CASE_OPTIONS })`):
+ * - no update workflow: it would first deploy the committed snapshot, then the change; these tests
+ *   deploy once, assert and destroy;
+ * - asset hashes are part of the snapshot check: the handlers this library bundles (assets/) are
+ *   part of what a construct deploys, so a changed handler fails `npm test` like a changed template.
+ */
+export const TEST_CASE_OPTIONS = { stackUpdateWorkflow: false, diffAssets: true };
+
+/**
  * An App for an integration test. No construct stack traces in the assembly metadata: they hold
  * absolute paths of this checkout, and the committed snapshots must be the same on every clone.
  */
