@@ -134,10 +134,30 @@ export function parameterValues(template: any, given: Record<string, string> = {
 }
 
 /**
+ * Resolutions already made, by template object, checked against the template's content (a caller may
+ * change a template and analyze it again) and by options: an app's analyzers each resolve the other
+ * stacks' templates they import from (11 stacks: 121 resolutions, 11 distinct). Results are shared, so
+ * nothing downstream may change a resolved template (mergeTemplates copies on write; the parsers read).
+ */
+const resolutions = new WeakMap<object, { content: string; byOptions: Map<string, Resolution> }>();
+
+/**
  * Resolves `template`: one variant per combination of its undecided conditions (those the resources
  * use), each with its decided values literal and its undecided ones marked.
  */
 export function resolveTemplate(template: any, options: ResolveOptions = {}): Resolution {
+  if (!template || typeof template !== 'object') return resolveUncached(template, options);
+  const content = JSON.stringify(template);
+  let cached = resolutions.get(template);
+  if (!cached || cached.content !== content) resolutions.set(template, cached = { content, byOptions: new Map() });
+  const { parameters, region, stackName, accountId, label } = options;
+  const key = JSON.stringify([parameters ?? null, region ?? null, stackName ?? null, accountId ?? null, label ?? null]);
+  let resolution = cached.byOptions.get(key);
+  if (!resolution) cached.byOptions.set(key, resolution = resolveUncached(template, options));
+  return resolution;
+}
+
+function resolveUncached(template: any, options: ResolveOptions): Resolution {
   const where = options.label ?? 'template';
   validateStructure(template, where);
   const malformedConditions = template.Conditions !== undefined && !isObject(template.Conditions);
