@@ -179,8 +179,11 @@ function analyze(target: Target, o: AnalyzeOptions): StackResult {
     importedSubnets: o.policy?.importedSubnets,
   };
   const analyzer = EgressAnalyzer.fromTemplate(target.template, options);
-  const networkOnly = EgressAnalyzer.fromTemplate(target.template, { ...options, ignoreSecurityGroups: true });
-  return { target, analyzer, networkOnly, findings: findingsOf(analyzer, o.policy), cost: analyzer.cost({ prices: o.prices }) };
+  // Only the JSON report asks the network-only questions (the text report's own second line is report()'s).
+  let networkOnly: EgressAnalyzer | undefined;
+  const withoutSecurityGroups = () => networkOnly ??= EgressAnalyzer.fromTemplate(target.template, { ...options, ignoreSecurityGroups: true });
+  const cost = analyzer.cost({ prices: o.prices });
+  return { target, analyzer, networkOnly: withoutSecurityGroups, findings: findingsOf(analyzer, o.policy), cost };
 }
 
 function textReport(results: StackResult[], policy: PolicyFile | undefined): string {

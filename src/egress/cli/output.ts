@@ -16,8 +16,8 @@ import { SHARED_SPACES } from '../template-model';
 export interface StackResult {
   readonly target: Target;
   readonly analyzer: EgressAnalyzer;
-  /** The same template with the security groups set aside (the second line of defence). */
-  readonly networkOnly: EgressAnalyzer;
+  /** The same template with the security groups set aside (the second line of defence), built when first asked. */
+  readonly networkOnly: () => EgressAnalyzer;
   readonly findings: Finding[];
   /** The fixed monthly cost the template implies. */
   readonly cost?: EgressCost;
@@ -55,7 +55,7 @@ export function jsonReport(results: StackResult[], policyFile: string | undefine
               destination: v.destination,
               outcome: v.outcome,
               reachable: v.reachable,
-              withoutSecurityGroups: r.networkOnly.check({ source, destination }).outcome,
+              withoutSecurityGroups: r.networkOnly().check({ source, destination }).outcome,
               path: v.path.map(hopJson),
               blockedBy: v.blockedBy ? hopJson(v.blockedBy) : null,
               notes: v.notes,
