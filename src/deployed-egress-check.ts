@@ -151,8 +151,8 @@ export interface DeployedEgressCheckProps {
  * Checks the deployed network against the egress policy, at run time: the workloads' paths out of the
  * VPC become a Network Access Analyzer access scope (`AWS::EC2::NetworkInsightsAccessScope`), which is
  * analyzed on a schedule (daily by default) and after each deployment of the stack. A path to an
- * internet gateway, through a NAT gateway, to or through a peering connection, transit gateway or
- * virtual private gateway, or to a VPC endpoint, that the policy does not allow (the network's own
+ * internet gateway (directly or through a NAT gateway), to a peering connection, transit gateway
+ * attachment or virtual private gateway, or to a VPC endpoint, that the policy does not allow (the network's own
  * endpoints, `allowedDestinations`) is a finding: logged with its source, the components it goes
  * through and its destination and port, counted in the `UnallowedPaths` metric, and it raises `alarm`.
  * So does a check that keeps failing. It is opt-in: each analysis is billed per network interface in
@@ -287,21 +287,20 @@ export class DeployedEgressCheck extends Construct {
     });
   }
 
-  /** The paths that leave the VPC (or end at a VPC endpoint) from the workloads' security groups. */
+  /**
+   * The paths that leave the VPC (or end at a VPC endpoint) from the workloads' security groups. A match
+   * condition takes a source and a destination only (through resources belong to exclusion conditions:
+   * guide, "Network Access Scopes"), so every entry names where the path ends.
+   */
   private matchPaths(): PathRequest[] {
     const source = { resourceStatement: { resources: Lazy.list({ produce: () => this.sourceGroups() }) } };
     const toTypes = (...resourceTypes: string[]): PathRequest => ({ source, destination: { resourceStatement: { resourceTypes } } });
-    const throughType = (resourceType: string): PathRequest => ({
-      source, throughResources: [{ resourceStatement: { resourceTypes: [resourceType] } }],
-    });
     return [
+      // The internet, directly or behind a NAT gateway: a NAT gateway can only be named as a through
+      // component, but a path through it to the internet ends at the internet gateway, matched here.
       toTypes('AWS::EC2::InternetGateway'),
-      // NAT gateways can only be named as a component a path goes through.
-      throughType('AWS::EC2::NatGateway'),
+      // Other networks: the resource types the guide allows as a destination ("Resource statements").
       toTypes('AWS::EC2::VPCPeeringConnection', 'AWS::EC2::TransitGatewayAttachment', 'AWS::EC2::VPNGateway'),
-      // A path into a peered or attached VPC of the account ends at a network interface there, not at the connection.
-      throughType('AWS::EC2::VPCPeeringConnection'),
-      throughType('AWS::EC2::TransitGatewayAttachment'),
       toTypes('AWS::EC2::VPCEndpoint'),
     ];
   }

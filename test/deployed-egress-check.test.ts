@@ -16,10 +16,13 @@ import {
  *   by type, AWS::EC2::InternetGateway and AWS::EC2::VPNGateway are source or destination only,
  *   AWS::EC2::NatGateway is through only, AWS::EC2::VPCEndpoint destination or through,
  *   AWS::EC2::VPCPeeringConnection and AWS::EC2::TransitGatewayAttachment anywhere; VPC endpoints by id.
+ *   So a NAT gateway cannot be matched at all: a path through one to the internet ends at the internet
+ *   gateway, which the first match path catches.
  * - "Packet header statements": Protocols tcp/udp, DestinationPrefixLists (ids) xor DestinationAddresses
  *   (CIDRs), DestinationPorts ("ports or port ranges").
  * - "Match conditions" / "Exclusion conditions": a finding matches at least one match path and no
- *   exclude path; a through entry names a component anywhere on the path.
+ *   exclude path; a match condition has a source and a destination only, an exclusion condition may also
+ *   name through resources (a component anywhere on the path).
  */
 
 const sg = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'GroupId'] });
@@ -30,10 +33,7 @@ function egressMatchPaths(...groups: object[]) {
   const Source = { ResourceStatement: { Resources: groups } };
   return [
     { Source, Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::InternetGateway'] } } },
-    { Source, ThroughResources: [{ ResourceStatement: { ResourceTypes: ['AWS::EC2::NatGateway'] } }] },
     { Source, Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::VPCPeeringConnection', 'AWS::EC2::TransitGatewayAttachment', 'AWS::EC2::VPNGateway'] } } },
-    { Source, ThroughResources: [{ ResourceStatement: { ResourceTypes: ['AWS::EC2::VPCPeeringConnection'] } }] },
-    { Source, ThroughResources: [{ ResourceStatement: { ResourceTypes: ['AWS::EC2::TransitGatewayAttachment'] } }] },
     { Source, Destination: { ResourceStatement: { ResourceTypes: ['AWS::EC2::VPCEndpoint'] } } },
   ];
 }
@@ -56,7 +56,7 @@ describe('access scopes of the reference configurations', () => {
   // One app per stack: each is synthesized on its own.
   const app = { get fresh() { return new App(); } };
 
-  test('1, NAT gateway: every path out, to or through any gateway, except to the notebook endpoints and S3', () => {
+  test('1, NAT gateway: every path out, to any gateway, except to the notebook endpoints and S3', () => {
     const stack = new NotebookNatEgressStack(app.fresh, 'NatEgress');
     new DeployedEgressCheck(stack, 'EgressCheck', { network: stack.network, workloads: [stack.notebook] });
     expect(scopeOf(stack)).toEqual({
