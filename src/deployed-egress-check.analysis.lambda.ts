@@ -9,13 +9,16 @@
  *      retried delivery starts no second one);
  *   3. waits for the running one while the function has time left;
  *   4. reports the newest finished analysis: every path the policy does not allow as a log line, and
- *      the metrics the alarms read (embedded metric format: no CloudWatch API call or permission).
+ *      the metrics the alarms read (embedded metric format: no CloudWatch API call or permission);
+ *   5. deletes the scope's finished analyses older than the lookback window (EC2 keeps at most 10,000
+ *      analyses per account and Region), never the newest finished one.
  * A run that ends before its analysis finishes leaves it to the next run, which collects it. The
  * handler never throws: a run that cannot do its work reports `FailedRuns` 1, and the alarm on it
  * fires only when that repeats; an error loses nothing, since the analyses stay in EC2.
  */
 import {
   AccessScopeAnalysisFinding,
+  DeleteNetworkInsightsAccessScopeAnalysisCommand,
   DescribeNetworkInsightsAccessScopeAnalysesCommand,
   EC2Client,
   GetNetworkInsightsAccessScopeAnalysisFindingsCommand,
@@ -38,6 +41,10 @@ export const POLL_INTERVAL_MS = 20_000;
 export const REPORT_RESERVE_MS = 90_000;
 /** Finding lines logged per run; every finding is counted. */
 export const MAX_LOGGED_FINDINGS = 50;
+/** Old analyses deleted per run at most: a backlog (e.g. after an upgrade) goes in the next runs. */
+export const MAX_DELETIONS_PER_RUN = 25;
+/** Time the function must have left to delete another old analysis (it never runs into its timeout for that). */
+export const CLEANUP_RESERVE_MS = 30_000;
 
 export interface Dependencies {
   readonly ec2: Pick<EC2Client, 'send'>;
@@ -97,6 +104,8 @@ export interface CheckResult {
   readonly failed: boolean;
   /** Why: errors of the run, the failed analysis's status message. */
   readonly problems: string[];
+  /** Old analyses this run deleted. */
+  readonly deleted?: string[];
 }
 
 function toAnalysis(a: NetworkInsightsAccessScopeAnalysis): Analysis {
@@ -110,13 +119,15 @@ function toAnalysis(a: NetworkInsightsAccessScopeAnalysis): Analysis {
   };
 }
 
-async function listAnalyses(deps: Dependencies, config: DeployedEgressCheckConfig): Promise<Analysis[]> {
+/** The scope's analyses started within the lookback window, or (`before`) those started before it. */
+async function listAnalyses(deps: Dependencies, config: DeployedEgressCheckConfig, before = false): Promise<Analysis[]> {
   const analyses: Analysis[] = [];
+  const windowStart = new Date(deps.now() - Number(config.LookbackSeconds) * 1000);
   let nextToken: string | undefined;
   do {
     const request = new DescribeNetworkInsightsAccessScopeAnalysesCommand({
       NetworkInsightsAccessScopeId: config.ScopeId,
-      AnalysisStartTimeBegin: new Date(deps.now() - Number(config.LookbackSeconds) * 1000),
+      ...before ? { AnalysisStartTimeEnd: windowStart } : { AnalysisStartTimeBegin: windowStart },
       NextToken: nextToken,
     });
     const page = await withRetry(deps.sleep, () => deps.ec2.send(request));
@@ -253,7 +264,42 @@ export async function runCheck(event: DeployedEgressCheckEvent, deps: Dependenci
     problems,
   };
   report(event, reported, result, deps);
-  return result;
+  // After the report: the metrics are out whatever happens here.
+  const deleted = await deleteOldAnalyses(deps, config, plan.newestFinished !== undefined);
+  return { ...result, deleted };
+}
+
+/**
+ * Deletes the scope's finished analyses started before the lookback window, oldest first: they are
+ * no longer news, and EC2 keeps at most 10,000 analyses per account and Region (guide, "Quotas").
+ * The newest finished analysis stays whatever its age (when no analysis of the window has finished,
+ * it is among the old ones), and so do analyses still running. Errors are logged, never raised:
+ * what is not deleted now, a later run deletes.
+ */
+async function deleteOldAnalyses(deps: Dependencies, config: DeployedEgressCheckConfig, newerFinished: boolean): Promise<string[]> {
+  const deleted: string[] = [];
+  let old: Analysis[];
+  try {
+    old = await listAnalyses(deps, config, true);
+  } catch (error) {
+    deps.log(`deployed egress check: could not list the old analyses of ${config.ScopeId} to delete them: ${errorText(error)}`);
+    return deleted;
+  }
+  const finished = old.filter((a) => a.status !== 'running').sort((a, b) => a.startMs - b.startMs);
+  const candidates = newerFinished ? finished : finished.slice(0, -1);
+  for (const analysis of candidates.slice(0, MAX_DELETIONS_PER_RUN)) {
+    if (deps.remainingMs() < CLEANUP_RESERVE_MS) break;
+    try {
+      await withRetry(deps.sleep, () => deps.ec2.send(new DeleteNetworkInsightsAccessScopeAnalysisCommand({
+        NetworkInsightsAccessScopeAnalysisId: analysis.id,
+      })));
+      deleted.push(analysis.id);
+    } catch (error) {
+      deps.log(`deployed egress check: could not delete the old analysis ${analysis.id}: ${errorText(error)}`);
+    }
+  }
+  if (deleted.length) deps.log(`deployed egress check: deleted ${deleted.length} analyses older than the lookback window: ${deleted.join(', ')}`);
+  return deleted;
 }
 
 /** A log line per path the policy does not allow, then the metrics of the run. */

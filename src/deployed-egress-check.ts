@@ -345,14 +345,19 @@ export class DeployedEgressCheck extends Construct {
     const stack = Stack.of(this);
     const analysisArn = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:network-insights-access-scope-analysis/*`;
     const policy = new iam.ManagedPolicy(this, 'AnalysisPolicy', {
-      description: 'Deployed egress check: analyses of its own access scope, the reads Network Access Analyzer makes with the caller\'s credentials, its own logs',
+      description: 'Deployed egress check: analyses of its own access scope (start, read, delete old ones), the reads Network Access Analyzer makes with the caller\'s credentials, its own logs',
       roles: [role],
       statements: [
         new iam.PolicyStatement({
           actions: ['ec2:StartNetworkInsightsAccessScopeAnalysis'],
           resources: [this.accessScopeArn, analysisArn],
         }),
-        new iam.PolicyStatement({ actions: ['ec2:GetNetworkInsightsAccessScopeAnalysisFindings'], resources: [analysisArn] }),
+        // Deleting: the function deletes only the old analyses it lists for its own scope; IAM cannot say so
+        // (Network Access Analyzer has no condition keys, and an analysis's ARN does not name its scope).
+        new iam.PolicyStatement({
+          actions: ['ec2:GetNetworkInsightsAccessScopeAnalysisFindings', 'ec2:DeleteNetworkInsightsAccessScopeAnalysis'],
+          resources: [analysisArn],
+        }),
         // No resource-level permissions (Network Access Analyzer guide, "Policy resources").
         new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInsightsAccessScopeAnalyses'], resources: ['*'] }),
         // The analysis reads the network with the caller's credentials ("Required API permissions"): the read-only
@@ -373,7 +378,8 @@ export class DeployedEgressCheck extends Construct {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-insights-access-scope-analysis/*]',
-        reason: 'Analyses are created by the function at run time, so their ids are not known in the template; starting one is also limited to this check\'s access scope.',
+        reason: 'Analyses are created by the function at run time, so their ids are not known in the template; starting one is also limited to this check\'s access scope. '
+          + 'Reading findings and deleting old analyses cannot be narrower: the analysis ARN does not name its scope and there are no condition keys; the function deletes only analyses of its own scope.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/<${stack.getLogicalId(cfnFunction)}>:*]`,

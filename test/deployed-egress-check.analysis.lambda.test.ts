@@ -1,4 +1,5 @@
 import {
+  DeleteNetworkInsightsAccessScopeAnalysisCommand,
   DescribeNetworkInsightsAccessScopeAnalysesCommand,
   EC2Client,
   GetNetworkInsightsAccessScopeAnalysisFindingsCommand,
@@ -6,7 +7,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  Analysis, Dependencies, describeFinding, handleEvent, MAX_LOGGED_FINDINGS, planRun, POLL_INTERVAL_MS, REPORT_RESERVE_MS, STUCK_AFTER_MS,
+  Analysis, Dependencies, describeFinding, handleEvent, MAX_DELETIONS_PER_RUN, MAX_LOGGED_FINDINGS, planRun, POLL_INTERVAL_MS, REPORT_RESERVE_MS,
+  STUCK_AFTER_MS,
 } from '../src/deployed-egress-check.analysis.lambda';
 import { DeployedEgressCheckEvent } from '../src/private/contracts/deployed-egress-check';
 import { MAX_ATTEMPTS } from '../src/private/handler-support';
@@ -61,6 +63,9 @@ class FakeAnalyzer {
   /** Errors thrown by the next calls of a command, in order. */
   faults = new Map<unknown, Error[]>();
   clientTokens: string[] = [];
+  deleted: string[] = [];
+  /** Errors thrown by the next lists of analyses older than the lookback window (the clean-up's). */
+  oldListFaults: Error[] = [];
   pageSize = 2;
   private pollsLeft = new Map<string, number>();
 
@@ -81,12 +86,30 @@ class FakeAnalyzer {
         return { NetworkInsightsAccessScopeAnalyses: [a] };
       }
       expect(input.NetworkInsightsAccessScopeId).toBe(event.check.ScopeId);
-      // Only analyses started within the lookback (the request is built once, before any retry).
-      expect(input.AnalysisStartTimeBegin!.getTime()).toBeLessThanOrEqual(deps.now() - event.check.LookbackSeconds * 1000);
-      expect(input.AnalysisStartTimeBegin!.getTime()).toBeGreaterThanOrEqual(T0 - event.check.LookbackSeconds * 1000);
+      let listed: FakeAnalysis[];
+      if (input.AnalysisStartTimeEnd) {
+        // The clean-up: analyses started before the lookback window.
+        expect(input.AnalysisStartTimeBegin).toBeUndefined();
+        const error = this.oldListFaults.shift();
+        if (error) throw error;
+        expect(input.AnalysisStartTimeEnd.getTime()).toBeLessThanOrEqual(deps.now() - event.check.LookbackSeconds * 1000);
+        listed = this.analyses.filter((a) => a.StartDate.getTime() <= input.AnalysisStartTimeEnd!.getTime());
+      } else {
+        // Only analyses started within the lookback (the request is built once, before any retry).
+        expect(input.AnalysisStartTimeBegin!.getTime()).toBeLessThanOrEqual(deps.now() - event.check.LookbackSeconds * 1000);
+        expect(input.AnalysisStartTimeBegin!.getTime()).toBeGreaterThanOrEqual(T0 - event.check.LookbackSeconds * 1000);
+        listed = this.analyses.filter((a) => a.StartDate.getTime() >= input.AnalysisStartTimeBegin!.getTime());
+      }
       const start = Number(input.NextToken ?? 0);
-      const page = this.analyses.slice(start, start + this.pageSize);
-      return { NetworkInsightsAccessScopeAnalyses: page, NextToken: nextToken(start, this.pageSize, this.analyses.length) };
+      const page = listed.slice(start, start + this.pageSize);
+      return { NetworkInsightsAccessScopeAnalyses: page, NextToken: nextToken(start, this.pageSize, listed.length) };
+    });
+    ec2Mock.on(DeleteNetworkInsightsAccessScopeAnalysisCommand).callsFake((input) => {
+      fault(DeleteNetworkInsightsAccessScopeAnalysisCommand);
+      const id = input.NetworkInsightsAccessScopeAnalysisId;
+      this.analyses = this.analyses.filter((a) => a.NetworkInsightsAccessScopeAnalysisId !== id);
+      this.deleted.push(id);
+      return { NetworkInsightsAccessScopeAnalysisId: id };
     });
     ec2Mock.on(StartNetworkInsightsAccessScopeAnalysisCommand).callsFake((input) => {
       fault(StartNetworkInsightsAccessScopeAnalysisCommand);
@@ -325,6 +348,82 @@ describe('a run of the deployed egress check', () => {
     const result = await handleEvent({} as DeployedEgressCheckEvent, deps);
     expect(result).toMatchObject({ failed: true });
     expect(lines[0]).toMatch(/the event carries no check/);
+  });
+});
+
+describe('old analyses', () => {
+  const DAY = 86400_000;
+  const LOOKBACK = event.check.LookbackSeconds * 1000;
+
+  test('finished analyses older than the lookback window are deleted, oldest first; newer ones and running ones stay', async () => {
+    // GIVEN two old finished analyses, an old one EC2 still lists as running, and yesterday's
+    const { deps, fake, metrics, lines } = setup();
+    fake.add('nisa-old-failed', 'failed', T0 - LOOKBACK - 2 * DAY);
+    fake.add('nisa-old-ok', 'succeeded', T0 - LOOKBACK - DAY, [NAT_FINDING]);
+    fake.add('nisa-old-running', 'running', T0 - LOOKBACK - 3 * DAY);
+    fake.add('nisa-yesterday', 'succeeded', T0 - DAY);
+
+    // WHEN today's analysis finishes clean
+    const result = await handleEvent(event, deps);
+
+    // THEN
+    expect(fake.deleted).toEqual(['nisa-old-failed', 'nisa-old-ok']);
+    expect(result).toMatchObject({ reported: 'nisa-new4', failed: false, deleted: ['nisa-old-failed', 'nisa-old-ok'] });
+    expect(fake.analyses.map((a) => a.NetworkInsightsAccessScopeAnalysisId)).toEqual(['nisa-old-running', 'nisa-yesterday', 'nisa-new4']);
+    expect(lines).toContain('deployed egress check: deleted 2 analyses older than the lookback window: nisa-old-failed, nisa-old-ok');
+    expect(metrics()).toMatchObject({ FailedRuns: 0, UnallowedPaths: 0 });
+  });
+
+  test('the newest finished analysis is never deleted, however old, while no newer one has finished', async () => {
+    // GIVEN only old analyses, and today's still running when the run ends
+    const { deps, fake } = setup({ remainingMs: 2 * MINUTE });
+    fake.add('nisa-older', 'succeeded', T0 - LOOKBACK - 2 * DAY);
+    fake.add('nisa-old', 'succeeded', T0 - LOOKBACK - DAY);
+    fake.next = { polls: 1000, status: 'succeeded' };
+
+    const result = await handleEvent(event, deps);
+
+    expect(result.started).toBe('nisa-new2');
+    expect(fake.deleted).toEqual(['nisa-older']);
+  });
+
+  test('a deletion that fails is logged and the run goes on: the other analyses are deleted, the run is not a failure', async () => {
+    const { deps, fake, metrics, lines } = setup();
+    fake.add('nisa-a', 'succeeded', T0 - LOOKBACK - 3 * DAY);
+    fake.add('nisa-b', 'succeeded', T0 - LOOKBACK - 2 * DAY);
+    fake.add('nisa-c', 'succeeded', T0 - LOOKBACK - DAY);
+    fake.faults.set(DeleteNetworkInsightsAccessScopeAnalysisCommand, [Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' })]);
+
+    const result = await handleEvent(event, deps);
+
+    expect(fake.deleted).toEqual(['nisa-b', 'nisa-c']);
+    expect(lines).toContain('deployed egress check: could not delete the old analysis nisa-a: UnauthorizedOperation: not authorized');
+    expect(result).toMatchObject({ failed: false, problems: [] });
+    expect(metrics()).toMatchObject({ FailedRuns: 0 });
+  });
+
+  test('a list of old analyses that cannot be read is logged, not a failure', async () => {
+    const { deps, fake, metrics, lines } = setup();
+    // The run's own list succeeds; the clean-up's list does not.
+    fake.oldListFaults.push(Object.assign(new Error('boom'), { name: 'InternalError' }));
+
+    const result = await handleEvent(event, deps);
+
+    expect(fake.oldListFaults).toEqual([]);
+    expect(lines).toContain('deployed egress check: could not list the old analyses of nis-0123456789abcdef0 to delete them: InternalError: boom');
+    expect(result).toMatchObject({ failed: false, deleted: [] });
+    expect(metrics()).toMatchObject({ FailedRuns: 0 });
+  });
+
+  test(`at most ${MAX_DELETIONS_PER_RUN} deletions a run: a backlog goes in the next runs`, async () => {
+    const { deps, fake } = setup();
+    fake.pageSize = 100;
+    for (let i = 0; i < MAX_DELETIONS_PER_RUN + 5; i++) fake.add(`nisa-${String(i).padStart(2, '0')}`, 'succeeded', T0 - LOOKBACK - (100 - i) * MINUTE);
+
+    await handleEvent(event, deps);
+
+    expect(fake.deleted).toHaveLength(MAX_DELETIONS_PER_RUN);
+    expect(fake.deleted[0]).toBe('nisa-00');
   });
 });
 

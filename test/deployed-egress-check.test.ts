@@ -236,20 +236,21 @@ describe('DeployedEgressCheck', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', Timeout: 900, Description: Match.stringLikeRegexp('deployed egress check') });
   });
 
-  test('least privilege: analyses of its own scope, findings of analyses, the analyzer\'s read-only describes, its own logs', () => {
+  test('least privilege: analyses of its own scope, findings and deletion of analyses, the analyzer\'s read-only describes, its own logs', () => {
     const analysisArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':network-insights-access-scope-analysis/*']] };
     const policies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('^Deployed egress check') } });
     const statements = Object.values(policies)[0].Properties.PolicyDocument.Statement;
     expect(statements.slice(0, 3)).toEqual([
       { Action: 'ec2:StartNetworkInsightsAccessScopeAnalysis', Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^EgressCheck/), 'NetworkInsightsAccessScopeArn'] }, analysisArn] },
-      { Action: 'ec2:GetNetworkInsightsAccessScopeAnalysisFindings', Effect: 'Allow', Resource: analysisArn },
+      // Deleting old analyses (the handler keeps below the 10,000-analyses quota): analyses only, not scopes.
+      { Action: ['ec2:GetNetworkInsightsAccessScopeAnalysisFindings', 'ec2:DeleteNetworkInsightsAccessScopeAnalysis'], Effect: 'Allow', Resource: analysisArn },
       { Action: 'ec2:DescribeNetworkInsightsAccessScopeAnalyses', Effect: 'Allow', Resource: '*' },
     ]);
     const reads: string[] = statements[3].Action;
     expect(reads.every((a) => /^(ec2:(Describe|Get|Search)|elasticloadbalancing:Describe|network-firewall:(Describe|List)|tiros:(CreateQuery|GetQueryAnswer))/.test(a))).toBe(true);
     expect(reads).toEqual(expect.arrayContaining(['ec2:DescribeSecurityGroups', 'ec2:DescribeRouteTables', 'ec2:DescribeNetworkAcls', 'ec2:GetManagedPrefixListEntries', 'tiros:CreateQuery']));
-    // Nothing that changes the network, and no management of access scopes.
-    const all = JSON.stringify(statements);
+    // Nothing that changes the network, and no management of access scopes: the one deletion is of analyses.
+    const all = JSON.stringify(statements).replace('"ec2:DeleteNetworkInsightsAccessScopeAnalysis"', '');
     expect(all).not.toMatch(/ec2:(Create|Delete|Modify|Authorize|Revoke)|NetworkInsightsAccessScope"/);
     expect(statements[4].Action).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
