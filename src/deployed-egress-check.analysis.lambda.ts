@@ -27,7 +27,8 @@ import {
   StartNetworkInsightsAccessScopeAnalysisCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  CHECK_METRICS, DEPLOYED_EGRESS_CHECK_DIMENSION, DEPLOYED_EGRESS_CHECK_NAMESPACE, DeployedEgressCheckConfig, DeployedEgressCheckEvent,
+  ANALYSIS_FUNCTION_TIMEOUT_SECONDS, CHECK_METRICS, DEPLOYED_EGRESS_CHECK_DIMENSION, DEPLOYED_EGRESS_CHECK_NAMESPACE,
+  DeployedEgressCheckConfig, DeployedEgressCheckEvent,
 } from './private/contracts/deployed-egress-check';
 import { errorText, metricLine, withRetry } from './private/handler-support';
 
@@ -41,6 +42,11 @@ export const POLL_INTERVAL_MS = 20_000;
 export const REPORT_RESERVE_MS = 90_000;
 /** Finding lines logged per run; every finding is counted. */
 export const MAX_LOGGED_FINDINGS = 50;
+/**
+ * How long after its start the run that started an analysis still sees it end: the run polls until
+ * fewer than REPORT_RESERVE_MS + POLL_INTERVAL_MS are left of the function's timeout.
+ */
+export const STARTER_SEES_END_MS = ANALYSIS_FUNCTION_TIMEOUT_SECONDS * 1000 - REPORT_RESERVE_MS - POLL_INTERVAL_MS;
 /** Old analyses deleted per run at most: a backlog (e.g. after an upgrade) goes in the next runs. */
 export const MAX_DELETIONS_PER_RUN = 25;
 /** Time the function must have left to delete another old analysis (it never runs into its timeout for that). */
@@ -62,6 +68,8 @@ export interface Analysis {
   readonly id: string;
   readonly status: AnalysisStatus;
   readonly startMs: number;
+  /** When it finished (EndDate), if it did. */
+  readonly endMs?: number;
   readonly findingsFound?: string;
   readonly statusMessage?: string;
   readonly analyzedEniCount?: number;
@@ -90,6 +98,32 @@ export function planRun(analyses: Analysis[], now: number): RunPlan {
   };
 }
 
+/**
+ * Whether this run counts a failed analysis (the newest finished one) in FailedRuns: one failure is
+ * counted by one run only, so that it cannot raise the failure alarm alone. The handler keeps no state,
+ * so the dates decide. It is counted by the run that saw it end (it ended after this run started), or
+ * else by the first run after it ended, when no run saw it end: not the run that started it (it ended
+ * more than STARTER_SEES_END_MS after its start), not the previous scheduled run (it ended after that
+ * run stopped waiting), and no run since has started an analysis (a run that did counted it).
+ */
+export function isNewFailure(failed: Analysis, analyses: Analysis[], runStartMs: number, intervalMs: number, startedId?: string): boolean {
+  const end = failed.endMs ?? failed.startMs;
+  if (end >= runStartMs) return true;
+  const starterSawIt = end - failed.startMs <= STARTER_SEES_END_MS;
+  const previousRunSawIt = end <= runStartMs - intervalMs + ANALYSIS_FUNCTION_TIMEOUT_SECONDS * 1000;
+  const laterRunCountedIt = analyses.some((a) => a.id !== startedId && a.id !== failed.id && a.startMs > end);
+  return !starterSawIt && !previousRunSawIt && !laterRunCountedIt;
+}
+
+/**
+ * Whether this run counts a lost analysis ("running" past the timeout): only the first run that finds
+ * it lost, which starts another analysis; a run that sees an analysis started after it was lost does not.
+ */
+export function isNewlyLost(lost: Analysis, analyses: Analysis[], startedId?: string): boolean {
+  const lostSince = lost.startMs + STUCK_AFTER_MS;
+  return !analyses.some((a) => a.id !== startedId && a.id !== lost.id && a.startMs >= lostSince);
+}
+
 /** What one run saw and reported. */
 export interface CheckResult {
   /** The analysis this run started, if any. */
@@ -113,6 +147,7 @@ function toAnalysis(a: NetworkInsightsAccessScopeAnalysis): Analysis {
     id: a.NetworkInsightsAccessScopeAnalysisId ?? '',
     status: (a.Status ?? 'running') as AnalysisStatus,
     startMs: a.StartDate ? new Date(a.StartDate).getTime() : 0,
+    endMs: a.EndDate ? new Date(a.EndDate).getTime() : undefined,
     findingsFound: a.FindingsFound,
     statusMessage: a.StatusMessage,
     analyzedEniCount: a.AnalyzedEniCount,
@@ -213,8 +248,8 @@ export async function runCheck(event: DeployedEgressCheckEvent, deps: Dependenci
     problems.push(`could not list the analyses of ${config.ScopeId}: ${errorText(error)}`);
   }
 
-  let plan = planRun(analyses ?? [], deps.now());
-  for (const lost of plan.stuck) problems.push(`analysis ${lost.id} still reports "running" after the service's 4-hour timeout`);
+  const runStart = deps.now();
+  let plan = planRun(analyses ?? [], runStart);
   let started: Analysis | undefined;
   if (analyses && !plan.running) {
     try {
@@ -229,6 +264,12 @@ export async function runCheck(event: DeployedEgressCheckEvent, deps: Dependenci
     }
   }
 
+  for (const lost of plan.stuck) {
+    const text = `analysis ${lost.id} still reports "running" after the service's 4-hour timeout`;
+    if (isNewlyLost(lost, analyses ?? [], started?.id)) problems.push(text);
+    else deps.log(`deployed egress check: ${text} (counted by an earlier run)`);
+  }
+
   const pending = started ?? plan.running;
   if (pending) {
     try {
@@ -240,8 +281,11 @@ export async function runCheck(event: DeployedEgressCheckEvent, deps: Dependenci
     }
   }
 
-  if (plan.newestFinished?.status === 'failed') {
-    problems.push(`analysis ${plan.newestFinished.id} failed: ${plan.newestFinished.statusMessage ?? 'no status message'}`);
+  const failed = plan.newestFinished?.status === 'failed' ? plan.newestFinished : undefined;
+  if (failed) {
+    const text = `analysis ${failed.id} failed: ${failed.statusMessage ?? 'no status message'}`;
+    if (isNewFailure(failed, analyses ?? [], runStart, Number(config.IntervalSeconds) * 1000, started?.id)) problems.push(text);
+    else deps.log(`deployed egress check: ${text} (counted by an earlier run)`);
   }
   const reported = plan.newestSucceeded;
   let unallowedPaths: number | undefined;

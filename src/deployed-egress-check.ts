@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 import { DeployedEgressCheckAnalysisFunction } from './deployed-egress-check.analysis-function';
 import { acknowledgeNagFindings } from './private/acknowledge';
 import {
-  CHECK_METRICS, DEPLOYED_EGRESS_CHECK_DIMENSION, DEPLOYED_EGRESS_CHECK_NAMESPACE, DeployedEgressCheckConfig, DeployedEgressCheckEvent,
+  ANALYSIS_FUNCTION_TIMEOUT_SECONDS, CHECK_METRICS, DEPLOYED_EGRESS_CHECK_DIMENSION, DEPLOYED_EGRESS_CHECK_NAMESPACE,
+  DeployedEgressCheckConfig, DeployedEgressCheckEvent,
 } from './private/contracts/deployed-egress-check';
 import { invalid, requireConstructKind, validateIntegerInRange } from './private/validation';
 import { IWorkloadNetwork } from './workload-network';
@@ -213,6 +214,7 @@ export class DeployedEgressCheck extends Construct {
       CheckName: checkName,
       // A few intervals back: older analyses are no longer news, and the list stays short.
       LookbackSeconds: Math.max(interval.toSeconds() * (failedToAlarm + 1), Duration.days(1).toSeconds()),
+      IntervalSeconds: interval.toSeconds(),
     };
     const fn = this.createFunction();
     this.analysisFunction = fn;
@@ -338,7 +340,7 @@ export class DeployedEgressCheck extends Construct {
       role,
       description: 'Runs the deployed egress check\'s Network Access Analyzer analyses and reports their findings (cdk-sagemaker-egress)',
       // An analysis takes minutes: the run waits for it as long as it can, the next run collects it otherwise.
-      timeout: Duration.minutes(15),
+      timeout: Duration.seconds(ANALYSIS_FUNCTION_TIMEOUT_SECONDS),
       memorySize: 256,
     });
     const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;

@@ -18,7 +18,7 @@ const T0 = Date.parse('2026-12-02T06:00:00Z');
 const MINUTE = 60_000;
 
 const event: DeployedEgressCheckEvent = {
-  check: { ScopeId: 'nis-0123456789abcdef0', CheckName: 'Stack-Check', LookbackSeconds: 3 * 86400 },
+  check: { ScopeId: 'nis-0123456789abcdef0', CheckName: 'Stack-Check', LookbackSeconds: 3 * 86400, IntervalSeconds: 86400 },
   trigger: 'schedule',
   eventId: '11111111-2222-3333-4444-555555555555',
 };
@@ -44,6 +44,7 @@ interface FakeAnalysis {
   NetworkInsightsAccessScopeAnalysisId: string;
   Status: string;
   StartDate: Date;
+  EndDate?: Date;
   FindingsFound?: string;
   StatusMessage?: string;
   AnalyzedEniCount?: number;
@@ -69,7 +70,10 @@ class FakeAnalyzer {
   pageSize = 2;
   private pollsLeft = new Map<string, number>();
 
+  private now: () => number = () => T0;
+
   install(deps: { now: () => number }) {
+    this.now = deps.now;
     ec2Mock.reset();
     const fault = (command: unknown) => {
       const error = this.faults.get(command)?.shift();
@@ -128,11 +132,12 @@ class FakeAnalyzer {
   }
 
   /** An analysis already in EC2's list. */
-  add(id: string, status: string, startMs: number, findings: any[] = [], statusMessage?: string) {
+  add(id: string, status: string, startMs: number, findings: any[] = [], statusMessage?: string, endMs = startMs + 5 * MINUTE) {
     this.analyses.push({
       NetworkInsightsAccessScopeAnalysisId: id,
       Status: status,
       StartDate: new Date(startMs),
+      EndDate: status === 'running' ? undefined : new Date(endMs),
       FindingsFound: status === 'succeeded' ? String(findings.length > 0) : undefined,
       StatusMessage: statusMessage,
       AnalyzedEniCount: 12,
@@ -140,8 +145,10 @@ class FakeAnalyzer {
     this.findings.set(id, findings);
   }
 
-  private finish(a: FakeAnalysis) {
+  /** An analysis ends now, the way `next` says. */
+  finish(a: FakeAnalysis) {
     a.Status = this.next.status;
+    a.EndDate = new Date(this.now());
     a.StatusMessage = this.next.statusMessage;
     a.AnalyzedEniCount = 12;
     a.FindingsFound = this.next.status === 'succeeded' ? String((this.next.findings ?? []).length > 0) : undefined;
@@ -165,7 +172,13 @@ function setup(options: { remainingMs?: number } = {}) {
   fake.install(deps);
   /** The run's EMF line, parsed. */
   const metrics = () => JSON.parse(lines.find((l) => l.startsWith('{"_aws"'))!);
-  return { deps, fake, lines, sleeps, metrics };
+  /** The clock moves on to the next run, which has the whole timeout again and logs afresh. */
+  const nextRun = (afterMs: number) => {
+    clock += afterMs;
+    remaining = 15 * MINUTE;
+    lines.length = 0;
+  };
+  return { deps, fake, lines, sleeps, metrics, nextRun, clock: () => clock };
 }
 
 function throttling(): Error {
@@ -348,6 +361,84 @@ describe('a run of the deployed egress check', () => {
     const result = await handleEvent({} as DeployedEgressCheckEvent, deps);
     expect(result).toMatchObject({ failed: true });
     expect(lines[0]).toMatch(/the event carries no check/);
+  });
+});
+
+describe('a failure is counted by one run only', () => {
+  const DAY = 86400_000;
+  const failedRuns = async (h: ReturnType<typeof setup>) => {
+    await handleEvent(event, h.deps);
+    return h.metrics().FailedRuns;
+  };
+
+  test('a failed analysis, then a slow one still running in the next run: FailedRuns 1, then 0', async () => {
+    // GIVEN today's analysis fails while the run waits for it
+    const h = setup();
+    h.fake.next = { polls: 1, status: 'failed', statusMessage: 'The request failed due to modifications in network resources during the analysis.' };
+    expect(await failedRuns(h)).toBe(1);
+
+    // WHEN the next run's analysis is still running when that run ends (the failed one is still the newest finished)
+    h.nextRun(DAY);
+    h.fake.next = { polls: 1000, status: 'succeeded' };
+    expect(await failedRuns(h)).toBe(0);
+    expect(h.lines).toContain('deployed egress check: analysis nisa-new0 failed: The request failed due to modifications in network resources ' +
+      'during the analysis. (counted by an earlier run)');
+
+    // THEN a run after a deployment an hour later, with that analysis still running: still 0. The failure
+    // alarm (FailedRuns >= 1 in 2 intervals in a row) does not fire on the one failure.
+    h.nextRun(60 * MINUTE);
+    expect(await failedRuns(h)).toBe(0);
+  });
+
+  test('an analysis that fails after its run stopped waiting is counted by the next run, once', async () => {
+    // GIVEN the analysis outlives its run
+    const h = setup();
+    h.fake.next = { polls: 1000, status: 'failed' };
+    expect(await failedRuns(h)).toBe(0);
+    // ... and fails an hour later
+    h.nextRun(60 * MINUTE);
+    h.fake.finish(h.fake.analyses[0]);
+
+    // WHEN the next runs come, each with a slow analysis
+    h.nextRun(DAY - 60 * MINUTE);
+    h.fake.next = { polls: 1000, status: 'succeeded' };
+
+    // THEN the first counts it, the next (after a deployment, its analysis still running) does not
+    expect(await failedRuns(h)).toBe(1);
+    h.nextRun(60 * MINUTE);
+    expect(await failedRuns(h)).toBe(0);
+  });
+
+  test('a run after a deployment-triggered run that counted the failure does not count it again', async () => {
+    // GIVEN an analysis that failed after its run stopped waiting, and a deployment run since, which started one
+    const h = setup();
+    h.fake.add('nisa-failed', 'failed', T0 - DAY, [], 'boom', T0 - DAY + 60 * MINUTE);
+    h.fake.add('nisa-deployment', 'running', T0 - 2 * 60 * MINUTE);
+    h.fake.next = { polls: 1000, status: 'succeeded' };
+
+    expect(await failedRuns(h)).toBe(0);
+  });
+
+  test('every run of a check whose analyses keep failing counts its own failure: the alarm fires', async () => {
+    const h = setup();
+    h.fake.next = { polls: 1, status: 'failed' };
+    const counts = [await failedRuns(h)];
+    h.nextRun(DAY);
+    counts.push(await failedRuns(h));
+    h.nextRun(DAY);
+    counts.push(await failedRuns(h));
+    expect(counts).toEqual([1, 1, 1]);
+  });
+
+  test('a lost analysis is counted by the run that finds it lost, not by the runs after', async () => {
+    const h = setup();
+    h.fake.add('nisa-lost', 'running', T0 - STUCK_AFTER_MS);
+    h.fake.next = { polls: 1000, status: 'succeeded' };
+    expect(await failedRuns(h)).toBe(1);
+
+    h.nextRun(60 * MINUTE);
+    expect(await failedRuns(h)).toBe(0);
+    expect(h.lines).toContainEqual(expect.stringMatching(/nisa-lost still reports "running".*\(counted by an earlier run\)$/));
   });
 });
 

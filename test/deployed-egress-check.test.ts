@@ -186,7 +186,7 @@ describe('DeployedEgressCheck', () => {
         InputTemplate: {
           'Fn::Join': ['', [
             '{"check":{"ScopeId":"', { 'Fn::GetAtt': [Match.stringLikeRegexp('^EgressCheck'), 'NetworkInsightsAccessScopeId'] },
-            `","CheckName":"Stack-EgressCheck-7656E6CB","LookbackSeconds":259200},"trigger":"${trigger}","eventId":<id>}`,
+            `","CheckName":"Stack-EgressCheck-7656E6CB","LookbackSeconds":259200,"IntervalSeconds":86400},"trigger":"${trigger}","eventId":<id>}`,
           ]],
         },
       },
@@ -274,6 +274,8 @@ describe('options', () => {
     new DeployedEgressCheck(stack, 'EgressCheck', { network, workloads: [notebook], interval: Duration.hours(6), failedAnalysesToAlarm: 4 });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
+    // The handler counts a failed analysis once, by dates it compares with the interval.
+    expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).toContain('\\"IntervalSeconds\\":21600');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FailedRuns', Period: 21600, EvaluationPeriods: 4, DatapointsToAlarm: 4 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnallowedPaths', Period: 21600, EvaluationPeriods: 1 });
   });

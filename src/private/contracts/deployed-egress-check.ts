@@ -12,11 +12,17 @@ export const DEPLOYED_EGRESS_CHECK_DIMENSION = 'Check';
 export const CHECK_METRICS = {
   /** Paths the policy does not allow, in the newest analysis that succeeded. */
   unallowedPaths: 'UnallowedPaths',
-  /** 1 when this run could not prove anything: the newest analysis failed, or the run itself failed; else 0. */
+  /**
+   * 1 when this run could not prove anything: the newest analysis failed or was lost (counted by one run
+   * only: the run that saw it end, else the first run after), or the run itself failed; else 0.
+   */
   failedRuns: 'FailedRuns',
   /** Network interfaces the newest successful analysis looked at (what an analysis is billed by). */
   analyzedNetworkInterfaces: 'AnalyzedNetworkInterfaces',
 } as const;
+
+/** The analysis function's timeout: how long a run can wait for an analysis (the handler counts on it). */
+export const ANALYSIS_FUNCTION_TIMEOUT_SECONDS = 900;
 
 /** What the handler needs to know about the check. */
 export interface DeployedEgressCheckConfig {
@@ -26,6 +32,8 @@ export interface DeployedEgressCheckConfig {
   readonly CheckName: string;
   /** How far back analyses are listed, in seconds (a few intervals: older ones are no longer news). */
   readonly LookbackSeconds: number;
+  /** The schedule's interval, in seconds: a failed analysis is counted by one run only, found by dates. */
+  readonly IntervalSeconds: number;
 }
 
 /** The event the schedule and the deployment rule send. */
