@@ -272,7 +272,9 @@ export class DeployedEgressCheck extends Construct {
       evaluationPeriods: failedToAlarm,
       datapointsToAlarm: failedToAlarm,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // A check that stopped running proves nothing either.
+      // A check that stopped running proves nothing either; but CloudWatch applies this only once the
+      // evaluation range holds fewer than evaluationPeriods real datapoints, so that raises it late, not
+      // at once (docs/deployed-egress-check.md).
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     for (const a of [findingsAlarm, failureAlarm]) {
