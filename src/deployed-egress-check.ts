@@ -397,7 +397,9 @@ export class DeployedEgressCheck extends Construct {
       })),
       ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
         id: `${pack}-LambdaConcurrency`,
-        reason: 'Reserving concurrency fails deployments in accounts at the minimum unreserved concurrency (10); the function runs once an interval and after deployments, and concurrent runs are safe (one analysis runs at a time, started with a client token).',
+        reason: 'Reserving concurrency fails deployments in accounts at the minimum unreserved concurrency (10); the function runs once an interval and after deployments. '
+          + 'Concurrent runs are safe: a run starts no analysis while one is running, a retried delivery starts none (client token), and two runs that overlap '
+          + '(after a deployment and on the schedule) and list before either starts can each start one: one analysis more, billed, and the same result.',
       })),
       ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
         id: `${pack}-LambdaDLQ`,
