@@ -10,17 +10,21 @@
  *   TCP 443 to a package-index address (the prefix list's first entry): a path IS found. The last is
  *   the control that makes the first two mean something: the analyzer sees the route through the NAT
  *   gateway, and finds nothing only where the security groups allow nothing.
+ * - the DeployedEgressCheck over the notebook's network, with the PyPI prefix list allowed on 443: the
+ *   check's function, started by the stack's CREATE_COMPLETE event (EventBridge), runs a Network
+ *   Access Analyzer analysis of its access scope, which succeeds and finds no path the policy does
+ *   not allow (FindingsFound "false").
  *
  * Run: see docs/integration-tests.md. The snapshot (integ.nat-pypi.ts.snapshot/) is checked offline
  * by `npm test`.
  */
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../src';
+import { AllowedEgress, DeployedEgressCheck, InternetEgress, NoInternetNotebook, PypiAllowlistSecurityGroup, RestrictedEgressVpc } from '../src';
 import { TEST_CASE_OPTIONS, integApp, synthesize } from './integ-support/app';
-import { assertionFunction, destroyEverything, expectNotebookInService, expectOk } from './integ-support/assertions';
+import { WAIT, assertionFunction, destroyEverything, expectNotebookInService, expectOk } from './integ-support/assertions';
 
 const app = integApp();
 const stack = new Stack(app, 'IntegNatPypi', {
@@ -31,6 +35,13 @@ const network = new RestrictedEgressVpc(stack, 'Network', {
 });
 const pypi = new PypiAllowlistSecurityGroup(stack, 'PypiAllowlist', { network });
 const notebook = new NoInternetNotebook(stack, 'Notebook', { network, securityGroups: [pypi.securityGroup] });
+
+// The run-time check of the same policy: the network's endpoints, and HTTPS to the package index.
+const check = new DeployedEgressCheck(stack, 'EgressCheck', {
+  network,
+  workloads: [notebook],
+  allowedDestinations: [AllowedEgress.to(ec2.Peer.prefixList(pypi.prefixListId), ec2.Port.tcp(443))],
+});
 
 const prefixListCheck = assertionFunction(stack, 'PypiPrefixListCheck', 'pypi-prefix-list');
 prefixListCheck.addToRolePolicy(new iam.PolicyStatement({
@@ -88,5 +99,15 @@ expectPath('Ssh', 22, undefined, false);
 expectPath('HttpsOutsideAllowlist', 443, '1.1.1.1', false);
 // The control: HTTPS to a package-index address has a path (notebook -> NAT gateway -> internet gateway).
 expectPath('HttpsToPypi', 443, pypiAddress, true);
+
+// 4. The deployed egress check: the analysis its function starts after the stack's CREATE_COMPLETE
+// (the check's AfterDeployment rule) succeeds and finds no path the policy does not allow. Polled after
+// the notebook is in service, so its network interface exists by then; an analysis takes minutes.
+const analyses = integ.assertions.awsApiCall('EC2', 'describeNetworkInsightsAccessScopeAnalyses', {
+  NetworkInsightsAccessScopeId: check.accessScopeId,
+}).expect(ExpectedResult.objectLike({
+  NetworkInsightsAccessScopeAnalyses: Match.arrayWith([Match.objectLike({ Status: 'succeeded', FindingsFound: 'false' })]),
+})).waitForAssertions(WAIT);
+inService.next(analyses);
 
 synthesize(app);
