@@ -1,25 +1,12 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ROOT, spawnCli } from './cli-process';
 import { EgressPrices } from '../../src/egress';
 import { HELP } from '../../src/egress/cli';
 
-const ROOT = path.join(__dirname, '..', '..');
 const YAML = path.join(__dirname, 'fixtures', 'notebook-nat.yaml');
-const BIN = path.join(ROOT, 'src', 'bin', 'cdk-sagemaker-egress.ts');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'egress-report.schema.json'), 'utf8'));
-
-/** The command line as a process, as a user runs it. */
-function spawnCli(...args: string[]) {
-  const run = spawnSync(process.execPath, ['-r', 'ts-node/register', BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.dev.json'), TS_NODE_TRANSPILE_ONLY: 'true' },
-    timeout: 120_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
 
 function validator(definition?: string) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,30 +1,16 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { ROOT, spawnCli } from './cli-process';
 import { EgressPolicy } from '../../src/egress';
 import { main } from '../../src/egress/cli';
 
-const ROOT = path.join(__dirname, '..', '..');
 const FIXTURES = path.join(__dirname, 'fixtures');
 const YAML = path.join(FIXTURES, 'notebook-nat.yaml');
 const POLICY = path.join(FIXTURES, 'egress-policy.json');
-// The bin that ships runs lib/bin/cdk-sagemaker-egress.js; the tests run the same entry from source through ts-node.
-const BIN = path.join(ROOT, 'src', 'bin', 'cdk-sagemaker-egress.ts');
-
-/** The command line as a process, as a user runs it. */
-function spawnCli(...args: string[]) {
-  const run = spawnSync(process.execPath, ['-r', 'ts-node/register', BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.dev.json'), TS_NODE_TRANSPILE_ONLY: 'true' },
-    timeout: 120_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
 
 /** The command line in this process (faster), with its output captured. */
 function runCli(...args: string[]) {
